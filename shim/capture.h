@@ -1,0 +1,73 @@
+/* What the wrappers need while the server runs: the barrier guard around every intercepted call, the
+ * descriptor cache, root matching, the namespace lock and the record writers (journal.c). */
+#ifndef HB_CAPTURE_H
+#define HB_CAPTURE_H
+
+#include <sched.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "control.h"
+
+#define HB_HIDDEN __attribute__((visibility("hidden")))
+
+extern HB_HIDDEN struct hb_cb *hb_cb; /* NULL unless preloaded and set up (and never in a forked child) */
+
+/* Every intercepted mutating call is bracketed by enter/leave. enter counts the call in the stripe set of
+ * the current phase, then reads the state; the CLI's barrier flips the phase and waits for the old set to
+ * drain, so no call that saw the old state is still running when begin/end returns (I1, I3). */
+struct hb_guard {
+	struct hb_stripe *stripe;
+	int active;
+};
+
+static inline int hb_enter(struct hb_guard *g)
+{
+	struct hb_cb *cb = hb_cb;
+	if (!cb) {
+		g->stripe = 0;
+		return g->active = 0;
+	}
+	int cpu = sched_getcpu();
+	uint32_t phase = atomic_load(&cb->phase) & 1;
+	g->stripe = &cb->inflight[phase][(unsigned)cpu % HB_STRIPES];
+	atomic_fetch_add(&g->stripe->n, 1);
+	return g->active = atomic_load(&cb->state) == HB_ACTIVE;
+}
+
+static inline void hb_leave(struct hb_guard *g)
+{
+	if (g->stripe)
+		atomic_fetch_sub_explicit(&g->stripe->n, 1, memory_order_release);
+}
+
+/* Descriptor cache. */
+#define HB_FD_TRACKED 1u /* regular file under a capture root */
+#define HB_FD_APPEND 2u
+struct hb_fdinfo {
+	uint64_t dev, ino;
+	uint32_t flags;
+};
+HB_HIDDEN int hb_fd_lookup(int fd, struct hb_fdinfo *out); /* 1 if tracked */
+HB_HIDDEN void hb_fd_forget(int fd);
+HB_HIDDEN void hb_fd_forget_range(unsigned first, unsigned last);
+
+HB_HIDDEN int hb_under_roots(const char *abs, size_t len);
+HB_HIDDEN int hb_lease_ok(struct hb_cb *cb);
+
+/* Orders journaled calls on one inode with their records, and namespace changes with theirs. */
+HB_HIDDEN void hb_inode_lock(uint64_t dev, uint64_t ino);
+HB_HIDDEN void hb_inode_unlock(uint64_t dev, uint64_t ino);
+HB_HIDDEN void hb_ns_lock(void);
+HB_HIDDEN void hb_ns_unlock(void);
+
+/* Record writers (journal.c). Each returns 0, or -1 after failing the capture. */
+HB_HIDDEN int hb_j_write(uint64_t dev, uint64_t ino, uint64_t off, const struct iovec *iov, int iovcnt, size_t n);
+HB_HIDDEN int hb_j_write_from_fd(uint64_t dev, uint64_t ino, uint64_t off, int src, uint64_t srcoff, size_t n);
+HB_HIDDEN int hb_j_simple(uint16_t type, uint64_t dev, uint64_t ino, uint64_t off, uint64_t count, uint32_t mode);
+HB_HIDDEN int hb_j_bind(uint64_t pdev, uint64_t pino, const char *name, size_t nlen, uint64_t dev, uint64_t ino,
+			uint32_t mode, uint16_t flags, const char *target, size_t tlen, const char *abs, size_t alen);
+HB_HIDDEN int hb_j_unbind(uint64_t pdev, uint64_t pino, const char *name, size_t nlen, uint64_t dev, uint64_t ino);
+
+#endif

@@ -1,0 +1,205 @@
+/* Server side set-up: when preloaded, create the control block and the descriptor cache at start. When
+ * loaded by dlopen (the CLI), do nothing: the library then only offers the control API. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "real.h"
+
+HB_HIDDEN struct hb_cb *hb_cb;
+
+struct fdent {
+	_Atomic uint64_t tag; /* epoch << 32 | nsgen, 0 = empty */
+	uint64_t dev, ino;
+	uint32_t flags, pad;
+};
+static struct fdent *fdtab;
+static unsigned fdtab_len;
+
+static pthread_mutex_t inode_locks[256] = {[0 ... 255] = PTHREAD_MUTEX_INITIALIZER};
+static pthread_mutex_t ns_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+uint64_t hb_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void hb_fail(struct hb_cb *cb, enum hb_err err, int eno)
+{
+	uint32_t none = HB_E_NONE;
+	if (atomic_compare_exchange_strong(&cb->error, &none, err))
+		atomic_store(&cb->error_errno, eno);
+	uint32_t active = HB_ACTIVE;
+	atomic_compare_exchange_strong(&cb->state, &active, err == HB_E_LEASE ? HB_EXPIRED : HB_FAILED);
+}
+
+int hb_lease_ok(struct hb_cb *cb)
+{
+	uint64_t beat = atomic_load_explicit(&cb->heartbeat_ns, memory_order_relaxed);
+	if (hb_now_ns() - beat <= cb->lease_ns)
+		return 1;
+	hb_fail(cb, HB_E_LEASE, 0);
+	return 0;
+}
+
+static size_t hash_inode(uint64_t dev, uint64_t ino) { return (size_t)((ino * 0x9E3779B97F4A7C15ull) ^ dev) >> 56; }
+void hb_inode_lock(uint64_t dev, uint64_t ino) { pthread_mutex_lock(&inode_locks[hash_inode(dev, ino)]); }
+void hb_inode_unlock(uint64_t dev, uint64_t ino) { pthread_mutex_unlock(&inode_locks[hash_inode(dev, ino)]); }
+void hb_ns_lock(void) { pthread_mutex_lock(&ns_mutex); }
+void hb_ns_unlock(void) { pthread_mutex_unlock(&ns_mutex); }
+
+int hb_under_roots(const char *abs, size_t len)
+{
+	struct hb_cb *cb = hb_cb;
+	for (uint32_t i = 0; i < cb->nroots; i++) {
+		size_t rl = cb->rootlen[i];
+		/* "/data2/x" is not under "/data": the root must end at a separator. */
+		if (len >= rl && memcmp(abs, cb->roots[i], rl) == 0 && (len == rl || abs[rl] == '/' || rl == 1))
+			return 1;
+	}
+	return 0;
+}
+
+static int fd_resolve(int fd, struct hb_fdinfo *out)
+{
+	struct stat st;
+	out->flags = 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	out->dev = st.st_dev;
+	out->ino = st.st_ino;
+	char link[32], path[4096 + 16];
+	memcpy(link, "/proc/self/fd/", 14);
+	int n = 14, d = fd, digits = 1;
+	for (int t = fd; t >= 10; t /= 10)
+		digits++;
+	for (int i = digits - 1; i >= 0; i--, d /= 10)
+		link[n + i] = (char)('0' + d % 10);
+	link[n + digits] = 0;
+	ssize_t len = readlink(link, path, sizeof path);
+	if (len <= 0 || (size_t)len >= sizeof path)
+		return 0;
+	if (hb_under_roots(path, (size_t)len))
+		out->flags |= HB_FD_TRACKED;
+	int fl = REAL(fcntl64)(fd, F_GETFL);
+	if (fl >= 0 && (fl & O_APPEND))
+		out->flags |= HB_FD_APPEND;
+	return (out->flags & HB_FD_TRACKED) != 0;
+}
+
+int hb_fd_lookup(int fd, struct hb_fdinfo *out)
+{
+	struct hb_cb *cb = hb_cb;
+	uint64_t tag = (uint64_t)atomic_load(&cb->epoch) << 32 | atomic_load(&cb->nsgen);
+	if (fd < 0)
+		return 0;
+	if ((unsigned)fd >= fdtab_len)
+		return fd_resolve(fd, out);
+	struct fdent *e = &fdtab[fd];
+	if (atomic_load_explicit(&e->tag, memory_order_acquire) == tag) {
+		out->dev = e->dev;
+		out->ino = e->ino;
+		out->flags = e->flags;
+		return (out->flags & HB_FD_TRACKED) != 0;
+	}
+	int tracked = fd_resolve(fd, out);
+	e->dev = out->dev;
+	e->ino = out->ino;
+	e->flags = out->flags;
+	atomic_store_explicit(&e->tag, tag, memory_order_release);
+	return tracked;
+}
+
+void hb_fd_forget(int fd)
+{
+	if (fd >= 0 && (unsigned)fd < fdtab_len)
+		atomic_store_explicit(&fdtab[fd].tag, 0, memory_order_relaxed);
+}
+
+void hb_fd_forget_range(unsigned first, unsigned last)
+{
+	for (unsigned fd = first; fd <= last && fd < fdtab_len; fd++)
+		atomic_store_explicit(&fdtab[fd].tag, 0, memory_order_relaxed);
+}
+
+static void after_fork_child(void)
+{
+	/* A child shares the mapping but is not the server: it must not journal into the server's ring. */
+	hb_cb = 0;
+}
+
+/* True when the process resolves pwrite64 to us: preloaded, not dlopened by the CLI. */
+static int interposing(void)
+{
+	Dl_info mine, theirs;
+	void *sym = dlsym(RTLD_DEFAULT, "pwrite64");
+	if (!sym || !dladdr((void *)interposing, &mine) || !dladdr(sym, &theirs))
+		return 0;
+	return mine.dli_fbase == theirs.dli_fbase;
+}
+
+static struct hb_cb *create_control_block(void)
+{
+	char name[32] = "hb-ctl";
+	int fd = (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	size_t bytes = HB_CB_BYTES + HB_RING_MAX;
+	void *p = MAP_FAILED;
+	if (REAL(fchmod)(fd, 0600) == 0 && REAL(ftruncate64)(fd, (off_t)bytes) == 0)
+		p = REAL(mmap64)(0, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		REAL(close)(fd);
+		return 0;
+	}
+	/* The descriptor stays open: it is how the CLI finds the block, through /proc/PID/fd. */
+	struct hb_cb *cb = p;
+	cb->protocol = HB_PROTOCOL;
+	cb->cb_bytes = sizeof *cb;
+	cb->pid = getpid();
+	cb->uid = geteuid();
+	cb->ring_max = HB_RING_MAX;
+	atomic_store(&cb->state, HB_IDLE);
+	atomic_store(&cb->magic, HB_CB_MAGIC);
+	return cb;
+}
+
+static void create_fd_table(void)
+{
+	struct rlimit rl;
+	/* Servers raise their soft limit after start, so size by the hard limit (pages appear on first use). */
+	uint64_t n = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (uint64_t)rl.rlim_max : 65536;
+	if (n > (1u << 20))
+		n = 1u << 20;
+	void *p = REAL(mmap64)(0, n * sizeof(struct fdent), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p != MAP_FAILED) {
+		fdtab = p;
+		fdtab_len = (unsigned)n;
+	}
+}
+
+__attribute__((constructor)) static void hb_shim_init(void)
+{
+	hb_real_resolve();
+	const char *off = getenv("HB_SHIM_DISABLE");
+	if ((off && *off && *off != '0') || !interposing())
+		return;
+	create_fd_table();
+	struct hb_cb *cb = create_control_block();
+	if (!cb)
+		return; /* no capture possible, but the server runs unharmed */
+	pthread_atfork(0, 0, after_fork_child);
+	hb_cb = cb;
+}

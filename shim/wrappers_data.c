@@ -1,0 +1,236 @@
+/* Interposers for content changes: writes, size changes, copies into files, writable shared mappings.
+ * Every one has the same shape: count the call (barrier), and when a capture is active and the descriptor
+ * is a regular file under a root, run the real call under the inode's lock and journal what it really did:
+ * the bytes it reports, at the offset they really went to (O_APPEND lands at end of file). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "real.h"
+
+#define HB_EXPORT __attribute__((visibility("default")))
+
+enum wkind { K_WRITE, K_WRITEV, K_PWRITE, K_PWRITEV, K_PWRITEV2 };
+
+static ssize_t real_write(enum wkind k, int fd, const struct iovec *iov, int cnt, off_t at, int flags)
+{
+	switch (k) {
+	case K_WRITE: return REAL(write)(fd, iov[0].iov_base, iov[0].iov_len);
+	case K_WRITEV: return REAL(writev)(fd, iov, cnt);
+	case K_PWRITE: return REAL(pwrite64)(fd, iov[0].iov_base, iov[0].iov_len, at);
+	case K_PWRITEV: return REAL(pwritev64)(fd, iov, cnt, at);
+	default: return REAL(pwritev64v2)(fd, iov, cnt, at, flags);
+	}
+}
+
+/* Where the bytes of this call will land, found under the inode lock. -1 if unknown. */
+static off_t landing(enum wkind k, int fd, const struct hb_fdinfo *fi, off_t at, int flags)
+{
+	int append = (fi->flags & HB_FD_APPEND) || (k == K_PWRITEV2 && (flags & RWF_APPEND));
+	if (append) {
+		struct stat st;
+		return fstat(fd, &st) == 0 ? st.st_size : -1;
+	}
+	if (k == K_WRITE || k == K_WRITEV || (k == K_PWRITEV2 && at == -1))
+		return lseek(fd, 0, SEEK_CUR);
+	return at;
+}
+
+static ssize_t do_write(enum wkind k, int fd, const struct iovec *iov, int cnt, off_t at, int flags)
+{
+	struct hb_guard g;
+	struct hb_fdinfo fi;
+	if (!hb_enter(&g) || !hb_fd_lookup(fd, &fi)) {
+		ssize_t r = real_write(k, fd, iov, cnt, at, flags);
+		hb_leave(&g);
+		return r;
+	}
+	hb_inode_lock(fi.dev, fi.ino);
+	off_t where = landing(k, fd, &fi, at, flags);
+	ssize_t r = real_write(k, fd, iov, cnt, at, flags);
+	int e = errno;
+	if (r > 0) {
+		if (where < 0)
+			hb_fail(hb_cb, HB_E_SOURCE, e);
+		else
+			hb_j_write(fi.dev, fi.ino, (uint64_t)where, iov, cnt, (size_t)r); /* only what was written */
+	}
+	hb_inode_unlock(fi.dev, fi.ino);
+	hb_leave(&g);
+	errno = e;
+	return r;
+}
+
+HB_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	struct iovec v = {(void *)buf, n};
+	return do_write(K_WRITE, fd, &v, 1, 0, 0);
+}
+HB_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	struct iovec v = {(void *)buf, n};
+	return do_write(K_PWRITE, fd, &v, 1, off, 0);
+}
+HB_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) { return pwrite(fd, buf, n, off); }
+HB_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) { return do_write(K_WRITEV, fd, iov, cnt, 0, 0); }
+HB_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off) { return do_write(K_PWRITEV, fd, iov, cnt, off, 0); }
+HB_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off_t off) { return pwritev(fd, iov, cnt, off); }
+HB_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	return do_write(K_PWRITEV2, fd, iov, cnt, off, flags);
+}
+HB_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	return pwritev2(fd, iov, cnt, off, flags);
+}
+
+/* ftruncate and fallocate: the record is the call's own arguments. */
+static int do_size(int fd, int mode, off_t off, off_t len, int kind)
+{
+	struct hb_guard g;
+	struct hb_fdinfo fi;
+	int tracked = hb_enter(&g) && hb_fd_lookup(fd, &fi);
+	if (tracked)
+		hb_inode_lock(fi.dev, fi.ino);
+	int r;
+	if (kind == HB_REC_TRUNC)
+		r = REAL(ftruncate64)(fd, len);
+	else if (kind == 0) /* posix_fallocate: returns the error number */
+		r = REAL(posix_fallocate64)(fd, off, len);
+	else
+		r = REAL(fallocate64)(fd, mode, off, len);
+	int e = errno;
+	if (tracked) {
+		if (r == 0 && kind == HB_REC_TRUNC)
+			hb_j_simple(HB_REC_TRUNC, fi.dev, fi.ino, (uint64_t)len, 0, 0);
+		else if (r == 0)
+			hb_j_simple(HB_REC_FALLOC, fi.dev, fi.ino, (uint64_t)off, (uint64_t)len, (uint32_t)mode);
+		hb_inode_unlock(fi.dev, fi.ino);
+	}
+	hb_leave(&g);
+	errno = e;
+	return r;
+}
+
+HB_EXPORT int ftruncate(int fd, off_t len) { return do_size(fd, 0, 0, len, HB_REC_TRUNC); }
+HB_EXPORT int ftruncate64(int fd, off_t len) { return do_size(fd, 0, 0, len, HB_REC_TRUNC); }
+HB_EXPORT int fallocate(int fd, int mode, off_t off, off_t len) { return do_size(fd, mode, off, len, HB_REC_FALLOC); }
+HB_EXPORT int fallocate64(int fd, int mode, off_t off, off_t len) { return do_size(fd, mode, off, len, HB_REC_FALLOC); }
+HB_EXPORT int posix_fallocate(int fd, off_t off, off_t len) { return do_size(fd, 0, off, len, 0); }
+HB_EXPORT int posix_fallocate64(int fd, off_t off, off_t len) { return do_size(fd, 0, off, len, 0); }
+
+/* Copies between descriptors: the bytes are read back into the journal from the destination, or from the
+ * source when the destination is write-only. */
+static void journal_copied(const struct hb_fdinfo *fi, int out, off_t dst, int in, off_t src, ssize_t n)
+{
+	int acc = REAL(fcntl64)(out, F_GETFL) & O_ACCMODE;
+	if (dst < 0 || (acc == O_WRONLY && src < 0)) {
+		hb_fail(hb_cb, HB_E_SOURCE, EINVAL);
+		return;
+	}
+	if (acc == O_WRONLY)
+		hb_j_write_from_fd(fi->dev, fi->ino, (uint64_t)dst, in, (uint64_t)src, (size_t)n);
+	else
+		hb_j_write_from_fd(fi->dev, fi->ino, (uint64_t)dst, out, (uint64_t)dst, (size_t)n);
+}
+
+HB_EXPORT ssize_t copy_file_range(int in, off_t *in_off, int out, off_t *out_off, size_t len, unsigned flags)
+{
+	struct hb_guard g;
+	struct hb_fdinfo fi;
+	if (!hb_enter(&g) || !hb_fd_lookup(out, &fi)) {
+		ssize_t r = REAL(copy_file_range)(in, in_off, out, out_off, len, flags);
+		hb_leave(&g);
+		return r;
+	}
+	hb_inode_lock(fi.dev, fi.ino);
+	off_t dst = out_off ? *out_off : lseek(out, 0, SEEK_CUR);
+	off_t src = in_off ? *in_off : lseek(in, 0, SEEK_CUR);
+	ssize_t r = REAL(copy_file_range)(in, in_off, out, out_off, len, flags);
+	int e = errno;
+	if (r > 0)
+		journal_copied(&fi, out, dst, in, src, r);
+	hb_inode_unlock(fi.dev, fi.ino);
+	hb_leave(&g);
+	errno = e;
+	return r;
+}
+
+HB_EXPORT ssize_t sendfile64(int out, int in, off_t *offset, size_t count)
+{
+	struct hb_guard g;
+	struct hb_fdinfo fi;
+	if (!hb_enter(&g) || !hb_fd_lookup(out, &fi)) {
+		ssize_t r = REAL(sendfile64)(out, in, offset, count);
+		hb_leave(&g);
+		return r;
+	}
+	hb_inode_lock(fi.dev, fi.ino);
+	off_t dst = landing(K_WRITE, out, &fi, 0, 0);
+	off_t src = offset ? *offset : lseek(in, 0, SEEK_CUR);
+	ssize_t r = REAL(sendfile64)(out, in, offset, count);
+	int e = errno;
+	if (r > 0)
+		journal_copied(&fi, out, dst, in, src, r);
+	hb_inode_unlock(fi.dev, fi.ino);
+	hb_leave(&g);
+	errno = e;
+	return r;
+}
+HB_EXPORT ssize_t sendfile(int out, int in, off_t *offset, size_t count) { return sendfile64(out, in, offset, count); }
+
+/* Writes through a shared writable mapping cannot be seen (I7): remember which files have one, so the CLI
+ * can re-copy them under the final lock (or refuse, in raw mode). Kept even when idle: mappings outlive it. */
+static void flag_mapping(int fd)
+{
+	struct hb_cb *cb = hb_cb;
+	struct stat st;
+	if (!cb || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return;
+	uint32_t n = atomic_load(&cb->mmap_count);
+	for (uint32_t i = 0; i < n && i < HB_MMAP_SLOTS; i++)
+		if (atomic_load(&cb->mmaps[i].dev) == st.st_dev && atomic_load(&cb->mmaps[i].ino) == st.st_ino)
+			return;
+	uint32_t slot = atomic_fetch_add(&cb->mmap_count, 1);
+	if (slot >= HB_MMAP_SLOTS) {
+		atomic_store(&cb->mmap_overflow, 1);
+		return;
+	}
+	atomic_store(&cb->mmaps[slot].dev, st.st_dev);
+	atomic_store(&cb->mmaps[slot].ino, st.st_ino);
+}
+
+HB_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p = REAL(mmap64)(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED && fd >= 0 && (prot & PROT_WRITE) && (flags & MAP_SHARED)) {
+		int e = errno;
+		flag_mapping(fd);
+		errno = e;
+	}
+	return p;
+}
+HB_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) { return mmap64(addr, len, prot, flags, fd, off); }
+
+/* I6: completions of io_uring and libaio writes are not seen by the shim. Refusing their setup makes the
+ * server fall back to synchronous writes. With the shim disabled, the real functions run. */
+#include <dlfcn.h>
+#define HB_REFUSE(ret, name, params, args, refusal)                      \
+	HB_EXPORT ret name params                                         \
+	{                                                                 \
+		if (!hb_cb) {                                             \
+			ret(*next) params = (ret(*) params)dlsym(RTLD_NEXT, #name); \
+			if (next)                                         \
+				return next args;                         \
+		}                                                         \
+		refusal;                                                  \
+	}
+HB_REFUSE(int, io_uring_queue_init, (unsigned entries, void *ring, unsigned flags), (entries, ring, flags), return -ENOSYS)
+HB_REFUSE(int, io_uring_queue_init_params, (unsigned entries, void *ring, void *p), (entries, ring, p), return -ENOSYS)
+HB_REFUSE(int, io_uring_setup, (unsigned entries, void *p), (entries, p), errno = ENOSYS; return -1)
+HB_REFUSE(int, io_setup, (unsigned nr, void *ctx), (nr, ctx), return -ENOSYS)

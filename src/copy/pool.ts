@@ -1,0 +1,68 @@
+// The C copy pool, seen from TypeScript: submit whole-file copies, wait with backpressure, collect results.
+import { HbError } from "../errors";
+import { shim, type Handle } from "../shim/ffi";
+
+export class CopyPool {
+  private handle: Handle;
+  private waiting = new Map<number, (bytes: number) => void>();
+  private nextId = 1;
+  private results = new BigUint64Array(512);
+
+  constructor(
+    readonly threads: number,
+    rateBytesPerSec: number,
+  ) {
+    const h = shim().hb_pool_new(threads, rateBytesPerSec);
+    if (!h) throw new HbError("internal", "could not start the copy threads");
+    this.handle = h;
+  }
+
+  /** Copies src to dst (the pool closes both); onDone gets the bytes copied. Errors throw from poll(). */
+  submit(src: number, dst: number, what: string, onDone: (bytes: number) => void): void {
+    const id = this.nextId++;
+    this.waiting.set(id, (bytes) => {
+      if (bytes < 0) throw new HbError("io", `copying ${what} failed: errno ${-bytes}`);
+      onDone(bytes);
+    });
+    shim().hb_pool_submit(this.handle, id, src, dst);
+  }
+
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  get bytes(): number {
+    return shim().hb_pool_bytes(this.handle);
+  }
+
+  /** Collects finished copies, running their callbacks. */
+  poll(): void {
+    for (;;) {
+      const n = shim().hb_pool_poll(this.handle, this.results, this.results.length / 2);
+      for (let i = 0; i < n; i++) {
+        const id = Number(this.results[2 * i]);
+        const raw = this.results[2 * i + 1]!;
+        const bytes = raw > 0x7fffffffffffffffn ? Number(raw - 0x10000000000000000n) : Number(raw);
+        const done = this.waiting.get(id);
+        this.waiting.delete(id);
+        done?.(bytes);
+      }
+      if (n < this.results.length / 2) return;
+    }
+  }
+
+  /** Waits until at most `limit` copies are outstanding, running `tick` while it waits. */
+  async waitBelow(limit: number, tick?: () => void): Promise<void> {
+    this.poll();
+    while (this.waiting.size > limit) {
+      tick?.();
+      await Bun.sleep(2);
+      this.poll();
+    }
+  }
+
+  close(): void {
+    shim().hb_pool_free(this.handle);
+    this.poll();
+  }
+}

@@ -1,0 +1,205 @@
+// The copier: lists every directory under the roots and copies every regular file once, by identity,
+// recording for each listing and copy the journal position it started at (docs/journal.md). Entries are
+// opened relative to their directory's descriptor, so a listing is true of that directory whatever it is
+// called by then.
+import { openSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { HbError } from "../errors";
+import type { Need } from "../capture/events";
+import {
+  closeFd,
+  fstatFd,
+  identOf,
+  isDir,
+  isLnk,
+  isReg,
+  lstatAt,
+  O,
+  openAt,
+  readlinkAt,
+  type StatResult,
+} from "../shim/ffi";
+import type { CopyPool } from "./pool";
+
+export interface ListingEntry {
+  name: string;
+  ident: string;
+  mode: number;
+  target?: string;
+}
+export interface Listing {
+  ident: string;
+  seq: number;
+  mode: number;
+  entries: ListingEntry[];
+}
+export interface CopyRecord {
+  ident: string;
+  seq: number;
+  file: string;
+  size: number;
+  mode: number;
+}
+
+interface DirTask {
+  fd: number; // O_RDONLY|O_DIRECTORY descriptor
+  ident: string;
+  mode: number;
+  minSeq: number; // files copied before this position must be copied again (the dir came in from outside)
+  path: string; // for messages only
+}
+
+const ENOENT = -2;
+const gone = (r: number) => r === ENOENT || r === -40 /* ELOOP */ || r === -20 /* ENOTDIR */;
+
+export interface WalkerOptions {
+  head: () => number; // the capture's journal head
+  pool: CopyPool;
+  dataDir: string; // DEST/.hb/data
+  dataRel: string; // how manifest names it: ".hb/data"
+  maxOutstanding: number;
+  tick: () => void; // called while waiting: drains namespace events
+}
+
+export class Walker {
+  readonly listings: Listing[] = [];
+  readonly copies: CopyRecord[] = [];
+  private lastCopy = new Map<string, number>(); // ident -> seq of its latest copy
+  private lastListing = new Map<string, number>(); // dir ident -> seq of its latest listing
+  private dirFds = new Map<string, number>(); // dir ident -> O_PATH fd, to find entries by key later
+  private queue: DirTask[] = [];
+  private copyId = 0;
+  private skipped = 0;
+
+  constructor(private o: WalkerOptions) {}
+
+  get pendingDirs() {
+    return this.queue.length;
+  }
+
+  /** Queues a root; returns its ident. */
+  addRoot(path: string): string {
+    const fd = openSync(path, O.RDONLY | O.DIRECTORY);
+    const st = this.statOrThrow(fd, path);
+    this.queue.push({ fd, ident: identOf(st), mode: st.mode, minSeq: 0, path });
+    return identOf(st);
+  }
+
+  /** Lists and copies until no directory is queued. */
+  async run(): Promise<void> {
+    while (this.queue.length) {
+      const task = this.queue.pop()!;
+      try {
+        await this.listDir(task);
+      } finally {
+        closeFd(task.fd);
+      }
+    }
+  }
+
+  /** Is what the journal asked for already there? */
+  satisfied(n: Need): boolean {
+    const seq = n.dir ? this.lastListing.get(n.ident) : this.lastCopy.get(n.ident);
+    return seq !== undefined && seq > n.after;
+  }
+
+  /** Fetches what a journaled BIND asks for, found by its key (parent descriptor + name) or its path. */
+  async fetch(n: Need): Promise<boolean> {
+    if (this.satisfied(n)) return true;
+    const parentFd = this.dirFds.get(n.parent);
+    const flags = O.RDONLY | O.NOFOLLOW | (n.dir ? O.DIRECTORY : 0);
+    let fd = parentFd !== undefined ? openAt(parentFd, n.name, flags) : -1;
+    if (fd < 0) fd = openAt(O.AT_FDCWD, n.absPath, flags);
+    if (fd < 0) return false;
+    const st = fstatFd(fd);
+    if (typeof st === "number" || identOf(st) !== n.ident) {
+      closeFd(fd); // it moved on again: a later record will say where
+      return false;
+    }
+    if (n.dir) this.queue.push({ fd, ident: n.ident, mode: st.mode, minSeq: n.after + 1, path: n.absPath });
+    else await this.copy(fd, st, n.absPath);
+    return true;
+  }
+
+  private statOrThrow(fd: number, path: string): StatResult {
+    const st = fstatFd(fd);
+    if (typeof st === "number") throw new HbError("io", `cannot stat ${path}: errno ${-st}`);
+    return st;
+  }
+
+  private async listDir(task: DirTask): Promise<void> {
+    const seq = this.o.head();
+    if (!this.dirFds.has(task.ident)) this.dirFds.set(task.ident, openAt(task.fd, ".", O.PATH | O.DIRECTORY));
+    const names = readdirSync(`/proc/self/fd/${task.fd}`);
+    const entries: ListingEntry[] = [];
+    for (const name of names) {
+      const st = lstatAt(task.fd, name);
+      if (typeof st === "number") {
+        if (gone(st)) continue; // removed since readdir: the journal has it
+        throw new HbError("io", `cannot stat ${join(task.path, name)}: errno ${-st}`);
+      }
+      const path = join(task.path, name);
+      if (isLnk(st.mode)) {
+        const target = readlinkAt(task.fd, name);
+        if (typeof target === "number") continue;
+        entries.push({ name, ident: identOf(st), mode: st.mode, target });
+      } else if (isDir(st.mode)) {
+        const fd = openAt(task.fd, name, O.RDONLY | O.DIRECTORY | O.NOFOLLOW);
+        if (fd < 0) {
+          if (gone(fd)) continue;
+          throw new HbError("io", `cannot open ${path}: errno ${-fd}`);
+        }
+        const real = this.statOrThrow(fd, path);
+        entries.push({ name, ident: identOf(real), mode: real.mode });
+        if ((this.lastListing.get(identOf(real)) ?? -1) >= task.minSeq) closeFd(fd);
+        else this.queue.push({ fd, ident: identOf(real), mode: real.mode, minSeq: task.minSeq, path });
+      } else if (isReg(st.mode)) {
+        const fd = openAt(task.fd, name, O.RDONLY | O.NOFOLLOW);
+        if (fd < 0) {
+          if (gone(fd)) continue;
+          throw new HbError("io", `cannot open ${path}: errno ${-fd}`);
+        }
+        const real = this.statOrThrow(fd, path);
+        entries.push({ name, ident: identOf(real), mode: real.mode });
+        if ((this.lastCopy.get(identOf(real)) ?? -1) >= task.minSeq && task.minSeq > 0) closeFd(fd);
+        else if (this.lastCopy.has(identOf(real)) && task.minSeq === 0) closeFd(fd); // a hard link we have
+        else await this.copy(fd, real, path);
+      } else {
+        this.skipped++; // sockets, fifos, devices: not part of a backup
+      }
+    }
+    this.listings.push({ ident: task.ident, seq, mode: task.mode, entries });
+    this.lastListing.set(task.ident, seq);
+  }
+
+  private async copy(src: number, st: StatResult, path: string): Promise<void> {
+    await this.o.pool.waitBelow(this.o.maxOutstanding, this.o.tick);
+    const seq = this.o.head(); // before the first byte is read
+    const id = ++this.copyId;
+    const file = `${this.o.dataDir}/${id}`;
+    let dst: number;
+    try {
+      dst = openSync(file, "wx", 0o600);
+    } catch (e) {
+      closeFd(src);
+      throw new HbError("destination", `cannot create ${file}: ${(e as Error).message}`);
+    }
+    const ident = identOf(st);
+    this.lastCopy.set(ident, seq);
+    this.o.pool.submit(src, dst, path, (size) => {
+      this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode: st.mode });
+    });
+  }
+
+  /** Waits for every copy in flight. */
+  async settle(): Promise<void> {
+    await this.o.pool.waitBelow(0, this.o.tick);
+  }
+
+  close(): void {
+    for (const fd of this.dirFds.values()) closeFd(fd);
+    for (const t of this.queue) closeFd(t.fd);
+    this.dirFds.clear();
+    this.queue = [];
+  }
+}

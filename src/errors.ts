@@ -1,0 +1,35 @@
+// Every failure hb reports has a class, and every class has one exit code (README "Exit codes").
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  connection: 3,
+  privileges: 4,
+  shim: 5,
+  lockTimeout: 6,
+  destination: 7,
+  io: 8,
+  capture: 9,
+  damaged: 10,
+  verify: 11,
+  interrupted: 130,
+} as const;
+
+export type ExitClass = keyof typeof ExitCode;
+
+export class HbError extends Error {
+  readonly exitCode: number;
+  constructor(
+    readonly kind: ExitClass,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "HbError";
+    this.exitCode = ExitCode[kind];
+  }
+}
+
+export const fail = (kind: ExitClass, message: string, hint?: string): never => {
+  throw new HbError(kind, message, hint);
+};
