@@ -1,6 +1,9 @@
 // The shim's control API, loaded into hb itself with bun:ffi. The same library the server preloads;
 // loaded by dlopen it interposes nothing and only offers these functions.
 import { dlopen, FFIType, type Pointer } from "bun:ffi";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { embeddedShimPath } from "./embedded";
 
 const { i32, u32, u64, u64_fast, ptr, cstring, void: none } = FFIType;
@@ -33,9 +36,27 @@ const symbols = {
 
 let loaded: ReturnType<typeof dlopen<typeof symbols>> | undefined;
 
+/**
+ * Inside the compiled binary the shim lives in Bun's virtual filesystem, and bun:ffi would extract it to a
+ * predictable name in $TMPDIR that it reuses without checking. Load our own private copy instead, and
+ * remove it once mapped.
+ */
+function openLibrary() {
+  const embedded = embeddedShimPath();
+  if (!embedded.startsWith("/$bunfs")) return dlopen(embedded, symbols);
+  const dir = mkdtempSync(join(tmpdir(), "hb-"));
+  try {
+    const copy = join(dir, "libhbshim.so");
+    copyFileSync(embedded, copy);
+    return dlopen(copy, symbols);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The shim's functions; loaded on first use. */
 export function shim() {
-  loaded ??= dlopen(embeddedShimPath(), symbols);
+  loaded ??= openLibrary();
   return loaded.symbols;
 }
 

@@ -1,0 +1,156 @@
+// The shim in a real process, driven call by call: what it journals, and what it must never journal.
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, openSync, closeSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Capture } from "../../src/capture/control";
+import { parseEvents } from "../../src/capture/events";
+import { compileC } from "../helpers/cc";
+import { ROOT, run, SHIM, tempDir } from "../helpers/harness";
+import { Scribbler } from "../helpers/scribbler";
+
+interface Rec {
+  type: number;
+  ident: string;
+  off: number;
+  count: number;
+  data: string;
+}
+
+/** Content records of a journal file (names: parseEvents). */
+function contentRecords(path: string): Rec[] {
+  const j = readFileSync(path);
+  const out: Rec[] = [];
+  for (let at = 0; at < j.length; at += j.readUInt32LE(at)) {
+    const type = j.readUInt16LE(at + 16);
+    const count = Number(j.readBigUInt64LE(at + 64));
+    out.push({
+      type,
+      ident: `${j.readBigUInt64LE(at + 24)}:${j.readBigUInt64LE(at + 32)}`,
+      off: Number(j.readBigUInt64LE(at + 56)),
+      count,
+      data: type === 1 ? j.toString("utf8", at + 80, at + 80 + count) : "",
+    });
+  }
+  return out;
+}
+
+/** Runs `body` with a capture of `root` begun on the scribbler, ended afterwards; returns the journal. */
+async function captured(s: Scribbler, root: string, journal: string, body: () => Promise<void>) {
+  const cap = Capture.attach(s.pid);
+  const fd = openSync(journal, "w", 0o600);
+  try {
+    cap.begin({ roots: [realpathSync(root)], journalFd: fd, ringBytes: 8 << 20, leaseMs: 5000, maxWaitMs: 2000 });
+    await body();
+    const events = parseEvents(cap.events());
+    expect(cap.end()).toBe(0);
+    return { events: [...events, ...parseEvents(cap.events())], records: contentRecords(journal), cap };
+  } finally {
+    closeSync(fd);
+    cap.detach();
+  }
+}
+
+const ident = (path: string) => {
+  const st = Bun.spawnSync(["stat", "-c", "%d:%i", path]).stdout.toString().trim();
+  return st;
+};
+
+describe("shim capture", () => {
+  test("journals writes under the root, at the offset they landed, and nothing under a sibling with the same prefix", async () => {
+    await using tmp = tempDir("shim-prefix");
+    const dir = join(tmp.path, "data");
+    const sibling = join(tmp.path, "data2");
+    mkdirSync(dir);
+    mkdirSync(sibling);
+    writeFileSync(join(dir, "a"), "0123456789");
+    writeFileSync(join(sibling, "a"), "0123456789");
+    await using s = await Scribbler.start();
+    const { records } = await captured(s, dir, join(tmp.path, "journal"), async () => {
+      await s.ok(`write ${dir}/a 3 XY`);
+      await s.ok(`write ${sibling}/a 3 XY`);
+      await s.ok(`append ${dir}/a TAIL`);
+    });
+    const writes = records.filter((r) => r.type === 1);
+    expect(writes).toEqual([
+      { type: 1, ident: ident(join(dir, "a")), off: 3, count: 2, data: "XY" },
+      { type: 1, ident: ident(join(dir, "a")), off: 10, count: 4, data: "TAIL" }, // O_APPEND lands at the end
+    ]);
+    expect(records.at(-1)!.type).toBe(7); // END
+  });
+
+  test("journals namespace changes by identity, and marks what came in from outside", async () => {
+    await using tmp = tempDir("shim-ns");
+    const dir = join(tmp.path, "data");
+    const outside = join(tmp.path, "elsewhere");
+    mkdirSync(dir);
+    mkdirSync(outside);
+    writeFileSync(join(outside, "in"), "from outside");
+    writeFileSync(join(dir, "out"), "leaving");
+    const inIdent = ident(join(outside, "in"));
+    const outIdent = ident(join(dir, "out"));
+    const dirIdent = ident(dir);
+    await using s = await Scribbler.start();
+    const { events, records } = await captured(s, dir, join(tmp.path, "journal"), async () => {
+      await s.ok(`rename ${outside}/in ${dir}/in`);
+      await s.ok(`rename ${dir}/out ${outside}/out`);
+      await s.ok(`mkdir ${dir}/sub`);
+      await s.ok(`symlink ../in ${dir}/sub/ln`);
+      await s.ok(`truncate ${dir}/in 4`);
+      await s.ok(`rename ${outside}/out ${tmp.path}/out2`); // outside to outside: nothing
+    });
+    const summary = events.map((e) => `${e.bind ? "bind" : "unbind"} ${e.name}${e.isNew ? " new" : ""}${e.outside ? " outside" : ""}`);
+    expect(summary).toEqual(["bind in outside", "unbind out", "bind sub new", "bind ln new"]);
+    expect(events[0]!.ident).toBe(inIdent);
+    expect(events[0]!.parent).toBe(dirIdent);
+    expect(events[1]!.ident).toBe(outIdent);
+    expect(events[3]!.parent).toBe(ident(join(dir, "sub")));
+    expect(records.filter((r) => r.type === 2)).toEqual([{ type: 2, ident: inIdent, off: 4, count: 0, data: "" }]);
+  });
+
+  test("flags a writable shared mapping of a file", async () => {
+    await using tmp = tempDir("shim-mmap");
+    writeFileSync(join(tmp.path, "m"), Buffer.alloc(4096));
+    await using s = await Scribbler.start();
+    await s.ok(`mmap ${tmp.path}/m`);
+    const cap = Capture.attach(s.pid);
+    try {
+      expect(cap.sharedMappings()).toEqual([ident(join(tmp.path, "m"))]);
+    } finally {
+      cap.detach();
+    }
+  });
+
+  test("a second capture on the same process is refused while the first runs", async () => {
+    await using tmp = tempDir("shim-busy");
+    await using s = await Scribbler.start();
+    const first = Capture.attach(s.pid);
+    const second = Capture.attach(s.pid);
+    const fd = openSync(join(tmp.path, "j"), "w");
+    try {
+      first.begin({ roots: [tmp.path], journalFd: fd, ringBytes: 4 << 20, leaseMs: 5000, maxWaitMs: 1000 });
+      expect(() => second.begin({ roots: [tmp.path], journalFd: fd, ringBytes: 4 << 20, leaseMs: 5000, maxWaitMs: 1000 })).toThrow(
+        /another capture/,
+      );
+      expect(first.end()).toBe(0);
+    } finally {
+      closeSync(fd);
+      first.detach();
+      second.detach();
+    }
+  });
+
+  test("refuses io_uring and libaio setup when preloaded, and only then (I6)", async () => {
+    const exe = compileC(join(ROOT, "test/shim/refuse_aio.c"), ["-l:liburing.so.2", "-l:libaio.so.1"]);
+    const plain = await run([exe]);
+    const preloaded = await run([exe], { env: { LD_PRELOAD: SHIM } });
+    const disabled = await run([exe], { env: { LD_PRELOAD: SHIM, HB_SHIM_DISABLE: "1" } });
+    expect(preloaded.stdout.trim()).toBe("io_uring_queue_init=-38 io_setup=-38");
+    expect(plain.stdout).not.toContain("-38");
+    expect(disabled.stdout).toBe(plain.stdout);
+  });
+
+  test("a process without the shim is refused with the line to add", async () => {
+    await using s = await Scribbler.start({});
+    expect(() => Capture.attach(s.pid)).toThrow(/does not run with the hb shim/);
+  });
+});

@@ -1,0 +1,79 @@
+/* A process for shim tests: reads one command per line on stdin, performs it with one libc call, and
+ * answers "ok" or "err <errno>" on stdout, so a test can interleave its calls with capture begin/end.
+ *   write PATH OFF TEXT     open O_WRONLY|O_CREAT, pwrite TEXT at OFF, close
+ *   append PATH TEXT        open O_WRONLY|O_APPEND|O_CREAT, write TEXT, close
+ *   truncate PATH LEN       truncate(path)
+ *   rename A B | unlink P | mkdir P | rmdir P | symlink TARGET P | link A B
+ *   mmap PATH               map PATH MAP_SHARED|PROT_WRITE and keep it mapped
+ *   ping                    nothing: answers once the process (and its shim) is up
+ *   quit */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int one(char *cmd, char *a, char *b, char *c)
+{
+	int fd;
+	if (!strcmp(cmd, "ping"))
+		return 0;
+	if (!strcmp(cmd, "write")) {
+		if ((fd = open(a, O_WRONLY | O_CREAT, 0644)) < 0)
+			return -1;
+		ssize_t n = pwrite(fd, c, strlen(c), atol(b));
+		close(fd);
+		return n < 0 ? -1 : 0;
+	}
+	if (!strcmp(cmd, "append")) {
+		if ((fd = open(a, O_WRONLY | O_APPEND | O_CREAT, 0644)) < 0)
+			return -1;
+		ssize_t n = write(fd, b, strlen(b));
+		close(fd);
+		return n < 0 ? -1 : 0;
+	}
+	if (!strcmp(cmd, "truncate"))
+		return truncate(a, atol(b));
+	if (!strcmp(cmd, "rename"))
+		return rename(a, b);
+	if (!strcmp(cmd, "unlink"))
+		return unlink(a);
+	if (!strcmp(cmd, "mkdir"))
+		return mkdir(a, 0755);
+	if (!strcmp(cmd, "rmdir"))
+		return rmdir(a);
+	if (!strcmp(cmd, "symlink"))
+		return symlink(a, b);
+	if (!strcmp(cmd, "link"))
+		return link(a, b);
+	if (!strcmp(cmd, "mmap")) {
+		if ((fd = open(a, O_RDWR)) < 0)
+			return -1;
+		void *p = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		return p == MAP_FAILED ? -1 : 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+int main(void)
+{
+	char line[8192];
+	setvbuf(stdout, 0, _IOLBF, 0);
+	while (fgets(line, sizeof line, stdin)) {
+		line[strcspn(line, "\n")] = 0;
+		char *save, *cmd = strtok_r(line, " ", &save);
+		if (!cmd || !strcmp(cmd, "quit"))
+			break;
+		char *a = strtok_r(0, " ", &save), *b = strtok_r(0, " ", &save), *c = strtok_r(0, "", &save);
+		if (one(cmd, a ? a : "", b ? b : "", c ? c : "") == 0)
+			printf("ok\n");
+		else
+			printf("err %d\n", errno);
+	}
+	return 0;
+}
