@@ -1,0 +1,42 @@
+// Argument groups that commands spread into their args, and the parsing every command shares.
+import type { ArgsDef } from "citty";
+import { HbError } from "../errors";
+import { writeOut } from "../cli/io";
+import { setQuiet } from "../log";
+import { parseSize } from "../units";
+
+export const outputArgs = {
+  json: { type: "boolean", description: "Print the result as JSON on stdout" },
+  quiet: { type: "boolean", description: "Log only errors" },
+} as const satisfies ArgsDef;
+
+/** Applies --quiet to the logger before a command starts working (HB_QUIET=1 in the environment also works). */
+export function applyOutputArgs(args: { quiet?: boolean }): void {
+  if (args.quiet) setQuiet(true);
+}
+
+/** The result of a command on stdout, as one line of JSON. */
+export function printJson(result: unknown): void {
+  writeOut(`${JSON.stringify(result)}\n`);
+}
+
+/** An integer option within [min, max]. */
+export function parseIntegerArg(text: string, option: string, min: number, max: number): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new HbError("usage", `invalid ${option} "${text}": expected a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** A bandwidth limit in bytes per second: "50M" or "50M/s"; "0" means no limit. */
+export function parseRateArg(text: string, option: string): number {
+  return parseSize(text.replace(/\/s$/i, ""), option);
+}
+
+/** A size that must not be zero. */
+export function parsePositiveSizeArg(text: string, option: string): number {
+  const bytes = parseSize(text, option);
+  if (bytes === 0) throw new HbError("usage", `invalid ${option} "${text}": must be more than 0`);
+  return bytes;
+}

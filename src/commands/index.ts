@@ -1,0 +1,18 @@
+// hb's commands, each loaded only when it runs (or when --help lists it).
+import { defineCommand } from "citty";
+import { hbMeta } from "../cli/usage";
+import { VERSION } from "../version";
+
+export const hb = defineCommand({
+  meta: hbMeta({
+    name: "hb",
+    version: VERSION,
+    description: "Hot backup for MySQL-family servers",
+    example: "hb backup --raw --source /srv/data --pid 4242 /backups/today",
+  }),
+  subCommands: {
+    backup: () => import("./backup").then((m) => m.default),
+    prepare: () => import("./prepare").then((m) => m.default),
+    shim: () => import("./shim").then((m) => m.default),
+  },
+});

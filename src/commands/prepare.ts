@@ -1,0 +1,23 @@
+// hb prepare: turn a finished backup into a datadir (replay the journal over the copy).
+import { defineCommand } from "citty";
+import { hbMeta } from "../cli/usage";
+import { applyOutputArgs, outputArgs, printJson } from "./_shared";
+
+export default defineCommand({
+  meta: hbMeta({
+    name: "prepare",
+    description: "Make the backup in DEST an exact, usable copy by replaying its journal",
+    example: "hb prepare /backups/today",
+  }),
+  args: {
+    dest: { type: "positional", required: true, description: "Directory written by hb backup" },
+    ...outputArgs,
+  },
+  async run({ args }) {
+    const options = { json: args.json === true, quiet: args.quiet === true };
+    applyOutputArgs(options);
+    const { prepareBackup } = await import("../prepare");
+    const result = await prepareBackup(args.dest, options);
+    if (options.json) printJson(result);
+  },
+});
