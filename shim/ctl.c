@@ -382,7 +382,7 @@ HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 		err = HB_E_ENDED;
 	if (!abort && !err) {
 		append_end(c);
-		if (fsync(c->journal_fd) != 0 && !c->io_errno)
+		if (fsync(c->journal_fd) != 0 && errno != EINVAL && !c->io_errno) /* EINVAL: cannot be synced (a pipe, /dev/null) */
 			c->io_errno = errno;
 		err = c->io_errno ? HB_E_JOURNAL_IO : 0;
 	}

@@ -32,6 +32,7 @@ export interface RawBackupResult {
   files: number;
   dirs: number;
   bytesCopied: number;
+  copyMs: number; // from the first byte copied to the last
   journalBytes: number;
   journalRecords: number;
   durationMs: number;
@@ -81,7 +82,9 @@ export async function runRawBackup(o: RawBackupOptions): Promise<RawBackupResult
     capture.begin({ roots: [source], journalFd, ringBytes: o.ringBytes, leaseMs: o.leaseMs ?? 5000, maxWaitMs: 2000 });
     const rootIdent = walker.addRoot(source);
     log.info(`capture began on pid ${o.pid}; copying ${source}`);
+    const copyStarted = performance.now();
     await copyUntilComplete(walker, tracker, pending, tick);
+    const copyMs = Math.round(performance.now() - copyStarted);
     const code = capture.end();
     ended = true;
     if (code !== 0) throw new HbError("capture", `the capture failed: ${shimErrorText(code)}`);
@@ -113,6 +116,7 @@ export async function runRawBackup(o: RawBackupOptions): Promise<RawBackupResult
       files: walker.copies.length,
       dirs: walker.listings.length,
       bytesCopied: pool.bytes,
+      copyMs,
       journalBytes: status.journalBytes,
       journalRecords: status.records,
       durationMs: Math.round(performance.now() - started),

@@ -61,8 +61,9 @@ export class CopyPool {
     }
   }
 
+  /** Finishes queued copies and stops the threads; results not yet collected are dropped. */
   close(): void {
     shim().hb_pool_free(this.handle);
-    this.poll();
+    this.waiting.clear();
   }
 }

@@ -1,7 +1,7 @@
 // The shim's control API, loaded into hb itself with bun:ffi. The same library the server preloads;
 // loaded by dlopen it interposes nothing and only offers these functions.
 import { dlopen, FFIType, type Pointer } from "bun:ffi";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { embeddedShimPath } from "./embedded";
@@ -47,7 +47,7 @@ function openLibrary() {
   const dir = mkdtempSync(join(tmpdir(), "hb-"));
   try {
     const copy = join(dir, "libhbshim.so");
-    copyFileSync(embedded, copy);
+    writeFileSync(copy, readFileSync(embedded), { mode: 0o700 }); // copyFileSync cannot read $bunfs
     return dlopen(copy, symbols);
   } finally {
     rmSync(dir, { recursive: true, force: true });

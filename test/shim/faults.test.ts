@@ -1,0 +1,110 @@
+// What happens to the writing process when hb fails: its calls keep succeeding, the capture ends, and the
+// next backup works. The writer here is churn.c, a process that writes as fast as it can.
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Capture } from "../../src/capture/control";
+import { compileC } from "../helpers/cc";
+import { HB, ROOT, run, SHIM, spawnBg, tempDir, waitFor } from "../helpers/harness";
+
+function startChurn(dir: string) {
+  const exe = compileC(join(ROOT, "test/shim/churn.c"));
+  return spawnBg([exe, dir], { env: { LD_PRELOAD: SHIM }, stdout: "pipe" });
+}
+
+async function stopChurn(churn: ReturnType<typeof startChurn>) {
+  churn.kill("SIGTERM");
+  const [out, code] = await Promise.all([new Response(churn.stdout as ReadableStream).text(), churn.exited]);
+  return { out, code };
+}
+
+const captureState = (pid: number) => {
+  const cap = Capture.attach(pid);
+  try {
+    return cap.status();
+  } finally {
+    cap.detach();
+  }
+};
+
+describe("faults", () => {
+  test("journal destination full: the backup fails clearly, the writer never notices", async () => {
+    await using tmp = tempDir("fault-full");
+    const src = join(tmp.path, "src");
+    const small = join(tmp.path, "small");
+    mkdirSync(src);
+    mkdirSync(small);
+    const mount = await run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", small]);
+    expect(mount.code).toBe(0);
+    try {
+      writeFileSync(join(src, "big"), Buffer.alloc(2 << 20, 1)); // fits; the journal will not
+      await using churn = startChurn(src);
+      await waitFor(() => existsSync(join(src, "churn")), { what: "churn to start" });
+      const backup = await run([HB, "backup", "--raw", "--source", src, "--pid", String(churn.pid), "--throttle", "1M", join(small, "b")], {
+        timeoutMs: 60_000,
+      });
+      expect(backup.code).not.toBe(0);
+      expect([8, 9]).toContain(backup.code!);
+      expect(backup.stderr).toMatch(/journal|space/i);
+      const { out, code } = await stopChurn(churn);
+      expect(code).toBe(0);
+      expect(out).toMatch(/calls \d+/);
+    } finally {
+      await run(["umount", "-l", small]);
+    }
+  }, 90_000);
+
+  test("hb killed mid-copy: capture ends by lease within seconds, and the next backup works", async () => {
+    await using tmp = tempDir("fault-kill");
+    const src = join(tmp.path, "src");
+    mkdirSync(src);
+    writeFileSync(join(src, "big"), Buffer.alloc(32 << 20, 2));
+    await using churn = startChurn(src);
+    await waitFor(() => existsSync(join(src, "churn")), { what: "churn to start" });
+    const dest = join(tmp.path, "b1");
+    const hb = spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(churn.pid), "--throttle", "4M", dest]);
+    await waitFor(() => captureState(churn.pid).state === "active", { what: "the capture to begin" });
+    await waitFor(() => existsSync(join(dest, ".hb", "journal")) && statSync(join(dest, ".hb", "journal")).size > 0, {
+      what: "journal bytes",
+    });
+    hb.kill("SIGKILL");
+    await hb.exited;
+    const killedAt = Date.now();
+    await waitFor(() => captureState(churn.pid).state === "expired", { what: "the lease to end the capture", timeoutMs: 15_000 });
+    const endedAfter = Date.now() - killedAt;
+    expect(endedAfter).toBeLessThan(8_000); // lease is 5 s
+    const journal = statSync(join(dest, ".hb", "journal")).size;
+    await Bun.sleep(500);
+    expect(statSync(join(dest, ".hb", "journal")).size).toBe(journal);
+    const again = await run([HB, "backup", "--raw", "--source", src, "--pid", String(churn.pid), join(tmp.path, "b2")], {
+      timeoutMs: 60_000,
+    });
+    expect(again.stderr).toContain("backup complete");
+    expect(again.code).toBe(0);
+    const prep = await run([HB, "prepare", dest]);
+    expect(prep.code).toBe(10); // the killed one is recognisably incomplete
+    expect(prep.stderr).toMatch(/incomplete/);
+    const { code } = await stopChurn(churn);
+    expect(code).toBe(0);
+  }, 90_000);
+
+  test("hb stopped (SIGSTOP) mid-copy: the writer waits at most the ring's bounded wait, then the capture fails", async () => {
+    await using tmp = tempDir("fault-stall");
+    const src = join(tmp.path, "src");
+    mkdirSync(src);
+    writeFileSync(join(src, "big"), Buffer.alloc(16 << 20, 3));
+    await using churn = startChurn(src);
+    await waitFor(() => existsSync(join(src, "churn")), { what: "churn to start" });
+    const hb = spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(churn.pid), "--throttle", "2M", "--ring", "4M", join(tmp.path, "b")]);
+    await waitFor(() => captureState(churn.pid).state === "active", { what: "the capture to begin" });
+    hb.kill("SIGSTOP");
+    await waitFor(() => captureState(churn.pid).state !== "active", { what: "the capture to fail", timeoutMs: 15_000 });
+    const state = captureState(churn.pid);
+    hb.kill("SIGKILL");
+    const { out, code } = await stopChurn(churn);
+    expect(code).toBe(0);
+    expect(["failed", "expired"]).toContain(state.state);
+    const worst = Number(/worst_us (\d+)/.exec(out)![1]);
+    expect(worst).toBeLessThan(3_000_000); // the ring fills within ms; a writer then waits at most max_wait (2 s)
+  }, 60_000);
+});
