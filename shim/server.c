@@ -140,14 +140,43 @@ static void after_fork_child(void)
 	hb_cb = 0;
 }
 
-/* True when the process resolves pwrite64 to us: preloaded, not dlopened by the CLI. */
+/* Is one of the ' '/':'-separated paths in list our own file? */
+static int listed(const char *list, const struct stat *self)
+{
+	char path[4096];
+	while (list && *list) {
+		size_t n = strcspn(list, " :\t\n");
+		if (n > 0 && n < sizeof path) {
+			struct stat st;
+			memcpy(path, list, n);
+			path[n] = 0;
+			if (stat(path, &st) == 0 && st.st_dev == self->st_dev && st.st_ino == self->st_ino)
+				return 1;
+		}
+		list += n;
+		list += strspn(list, " :\t\n");
+	}
+	return 0;
+}
+
+/* True when we were preloaded (LD_PRELOAD or /etc/ld.so.preload), not dlopened by the CLI. Another
+ * preloaded interposer (AddressSanitizer, say) may come first in the chain: that is fine. */
 static int interposing(void)
 {
-	Dl_info mine, theirs;
-	void *sym = dlsym(RTLD_DEFAULT, "pwrite64");
-	if (!sym || !dladdr((void *)interposing, &mine) || !dladdr(sym, &theirs))
+	Dl_info mine;
+	struct stat self;
+	if (!dladdr((void *)interposing, &mine) || !mine.dli_fname || stat(mine.dli_fname, &self) != 0)
 		return 0;
-	return mine.dli_fbase == theirs.dli_fbase;
+	if (listed(getenv("LD_PRELOAD"), &self))
+		return 1;
+	char buf[4096];
+	int fd = REAL(open)("/etc/ld.so.preload", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	REAL(close)(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return listed(buf, &self);
 }
 
 static struct hb_cb *create_control_block(void)

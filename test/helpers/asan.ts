@@ -1,0 +1,30 @@
+// AddressSanitizer builds of the shim and of the writer, for the sanitizer tests.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "./harness";
+import { compileC } from "./cc";
+
+const ASAN = ["-fsanitize=address", "-fno-omit-frame-pointer", "-O1"];
+
+export const libasan = () => Bun.spawnSync(["gcc", "-print-file-name=libasan.so"]).stdout.toString().trim();
+
+/** The shim built with ASan (same flags as build.ts otherwise). */
+export function asanShim(): string {
+  const sources = [...new Bun.Glob("shim/*.c").scanSync({ cwd: ROOT })].sort().map((f) => join(ROOT, f));
+  const hash = createHash("sha256");
+  for (const f of sources) hash.update(readFileSync(f));
+  const out = join(tmpdir(), `hb-shim-asan-${hash.digest("hex").slice(0, 16)}.so`);
+  if (existsSync(out)) return out;
+  const cc = Bun.spawnSync(
+    ["gcc", "-g", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-D_GNU_SOURCE", ...ASAN,
+      `-Wl,--version-script=${join(ROOT, "shim/exports.map")}`, "-o", `${out}.tmp`, ...sources, "-ldl", "-lpthread"],
+    { stderr: "pipe" },
+  );
+  if (!cc.success) throw new Error(`building the ASan shim failed:\n${cc.stderr}`);
+  renameSync(`${out}.tmp`, out);
+  return out;
+}
+
+export const asanWriter = () => compileC(join(ROOT, "test/oracle/writer.c"), ["-pthread", ...ASAN]);

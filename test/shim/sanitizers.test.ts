@@ -1,0 +1,40 @@
+// The shim inside a writer under AddressSanitizer and under valgrind: the raw oracle still holds and the
+// tools report nothing. ASan and valgrind each run a full capture, copy and prepare.
+import { describe, expect, test } from "bun:test";
+import { asanShim, asanWriter, libasan } from "../helpers/asan";
+import { SHIM } from "../helpers/harness";
+import { rawOracle } from "../oracle/raw-oracle";
+
+describe("sanitizers", () => {
+  test("AddressSanitizer: shim and writer clean through a capture", async () => {
+    const { diffs, overlap, writerStderr } = await rawOracle({
+      seed: 77,
+      threads: 2,
+      throttle: "1M",
+      warmupOps: 500,
+      delayUs: 50,
+      writer: asanWriter(),
+      preload: `${libasan()} ${asanShim()}`,
+      env: { ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0:exitcode=86" },
+    });
+    expect(writerStderr).not.toContain("AddressSanitizer");
+    expect(writerStderr).not.toContain("LeakSanitizer");
+    expect(diffs).toEqual([]);
+    expect(overlap).toBeGreaterThan(100);
+  }, 180_000);
+
+  test("valgrind: no errors in a writer running with the shim through a capture", async () => {
+    const { diffs, overlap, writerStderr } = await rawOracle({
+      seed: 78,
+      threads: 1,
+      throttle: "256K",
+      warmupOps: 200,
+      delayUs: 0,
+      wrap: ["valgrind", "--error-exitcode=99", "--quiet", "--trace-children=no"],
+      preload: SHIM,
+    });
+    expect(writerStderr).not.toMatch(/==\d+== (Invalid|Conditional|Syscall param|Mismatched)/);
+    expect(diffs).toEqual([]);
+    expect(overlap).toBeGreaterThan(50);
+  }, 180_000);
+});
