@@ -67,6 +67,9 @@ export class NeedTracker {
   private keys = new Map<string, string>(); // key -> ident, for keys touched by events
   private needs = new Map<string, Need>();
   private created = new Set<string>();
+  // Latest position at which a directory came in from outside. Anything bound after it may have been in
+  // that directory, and written while it was outside: it needs a copy taken after that position too.
+  private dirCameIn = -1;
 
   add(e: NsEvent): Need | undefined {
     const key = `${e.parent}/${e.name}`;
@@ -75,6 +78,7 @@ export class NeedTracker {
       return;
     }
     this.keys.set(key, e.ident);
+    if (e.outside && isDir(e.mode)) this.dirCameIn = Math.max(this.dirCameIn, e.pos);
     if (e.isNew) {
       this.created.add(e.ident);
       this.needs.delete(e.ident);
@@ -86,7 +90,7 @@ export class NeedTracker {
     const need: Need = {
       ident: e.ident,
       dir: isDir(e.mode),
-      after: e.outside ? e.pos : (prev?.after ?? -1),
+      after: e.outside ? e.pos : Math.max(prev?.after ?? -1, this.dirCameIn),
       parent: e.parent,
       name: e.name,
       absPath: e.absPath,

@@ -129,8 +129,16 @@ export class Walker {
 
   private async listDir(task: DirTask): Promise<void> {
     const seq = this.o.head();
+    const now = fstatFd(task.fd); // the mode as of seq: a chmod before it is not journaled after it
+    if (typeof now !== "number") task.mode = now.mode;
     if (!this.dirFds.has(task.ident)) this.dirFds.set(task.ident, openAt(task.fd, ".", O.PATH | O.DIRECTORY));
-    const names = readdirSync(`/proc/self/fd/${task.fd}`);
+    let names: string[];
+    try {
+      names = readdirSync(`/proc/self/fd/${task.fd}`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // removed since we opened it: gone for good
+      throw new HbError("io", `cannot list ${task.path}: ${(e as Error).message}`);
+    }
     const entries: ListingEntry[] = [];
     for (const name of names) {
       const st = lstatAt(task.fd, name);
@@ -175,6 +183,8 @@ export class Walker {
   private async copy(src: number, st: StatResult, path: string): Promise<void> {
     await this.o.pool.waitBelow(this.o.maxOutstanding, this.o.tick);
     const seq = this.o.head(); // before the first byte is read
+    const now = fstatFd(src); // and the mode as of seq
+    const mode = typeof now === "number" ? st.mode : now.mode;
     const id = ++this.copyId;
     const file = `${this.o.dataDir}/${id}`;
     let dst: number;
@@ -187,7 +197,7 @@ export class Walker {
     const ident = identOf(st);
     this.lastCopy.set(ident, seq);
     this.o.pool.submit(src, dst, path, (size) => {
-      this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode: st.mode });
+      this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode });
     });
   }
 

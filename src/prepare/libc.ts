@@ -1,0 +1,42 @@
+// Two libc calls Node's fs lacks, through bun:ffi: fallocate (to zero a range by punching a hole instead of
+// writing zeros) and syncfs (one call to make everything prepare wrote durable). Both are optional: when
+// libc cannot be loaded or the call fails, callers fall back to plain writes and fsync.
+import { dlopen, FFIType } from "bun:ffi";
+
+const symbols = {
+  fallocate: { args: [FFIType.i32, FFIType.i32, FFIType.i64, FFIType.i64], returns: FFIType.i32 },
+  syncfs: { args: [FFIType.i32], returns: FFIType.i32 },
+} as const;
+
+let lib: ReturnType<typeof dlopen<typeof symbols>>["symbols"] | null | undefined;
+
+function libc() {
+  if (lib === undefined) {
+    try {
+      lib = dlopen("libc.so.6", symbols).symbols;
+    } catch {
+      lib = null;
+    }
+  }
+  return lib;
+}
+
+const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
+let punching = true;
+
+/** Tests turn hole punching off to exercise the fallback that writes zeros. */
+export function setHolePunching(on: boolean): void {
+  punching = on;
+}
+
+/** Deallocates [off, off+len) without changing the size (reads give zeros). False if it could not. */
+export function punchHole(fd: number, off: number, len: number): boolean {
+  const c = punching ? libc() : null;
+  return !!c && c.fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len) === 0;
+}
+
+/** Flushes the filesystem holding fd. False if it could not. */
+export function syncFs(fd: number): boolean {
+  const c = libc();
+  return !!c && c.syncfs(fd) === 0;
+}

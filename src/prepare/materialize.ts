@@ -1,0 +1,133 @@
+// Step 7 of docs/journal.md: build the planned tree under .hb/tree (baselines moved out of .hb/data, hard
+// links, symlinks), replay the journal's contents over it, set modes, and move it into DEST.
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
+import { join } from "node:path";
+import { HbError } from "../errors";
+import { syncFs } from "./libc";
+import { checkDestLayout } from "./layout";
+import type { Plan } from "./plan";
+import { replayJournal, type ReplayStats, type ReplayTarget } from "./replay";
+
+const topOf = (path: string) => path.split("/", 1)[0]!;
+
+/** Top-level names the tree will add to DEST. */
+export function treeTop(plan: Plan): Set<string> {
+  const top = new Set<string>();
+  for (const d of plan.dirs) if (d.path) top.add(topOf(d.path));
+  for (const f of plan.files) for (const p of f.paths) top.add(topOf(p));
+  for (const s of plan.symlinks) top.add(topOf(s.path));
+  return top;
+}
+
+/** Before anything changes: every chosen copy is in .hb/data with the size the manifest recorded. */
+export function checkCopies(dest: string, plan: Plan): void {
+  for (const f of plan.files) {
+    if (!f.copy) continue;
+    let size: number | undefined;
+    try {
+      const st = lstatSync(join(dest, f.copy.file));
+      if (st.isFile()) size = st.size;
+    } catch {}
+    if (size !== f.copy.size)
+      throw new HbError(
+        "damaged",
+        `cannot prepare ${f.paths[0]} (ident ${f.ident}): its copy ${f.copy.file} is ${size === undefined ? "missing" : `${size} bytes, the manifest says ${f.copy.size}`}`,
+        "take a new backup",
+      );
+  }
+}
+
+function io<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof HbError) throw e;
+    throw new HbError("io", `${what}: ${(e as Error).message}`);
+  }
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Builds, replays and moves the tree into DEST. The caller has marked DEST `preparing`. */
+export function materialize(dest: string, plan: Plan, journal: string): ReplayStats {
+  const tree = join(dest, ".hb", "tree");
+  const at = (path: string) => (path ? join(tree, path) : tree);
+  io(`cannot create ${tree}`, () => mkdirSync(tree, { mode: 0o700 }));
+  // Directories stay 0700 while they are filled; their modes are set last (a 0555 one could not be filled).
+  for (const d of plan.dirs) if (d.path) io(`cannot create ${at(d.path)}`, () => mkdirSync(at(d.path), { mode: 0o700 }));
+
+  const placed = new Map<string, string>(); // copy file -> where it went (a copy used twice is copied)
+  const targets = new Map<string, ReplayTarget[]>();
+  for (const f of plan.files) {
+    const first = at(f.paths[0]!);
+    io(`cannot create ${first}`, () => {
+      if (!f.copy) closeSync(openSync(first, "wx", 0o600));
+      else {
+        const before = placed.get(f.copy.file);
+        if (before !== undefined) copyFileSync(before, first);
+        else renameSync(join(dest, f.copy.file), first);
+        placed.set(f.copy.file, first);
+      }
+      for (const p of f.paths.slice(1)) linkSync(first, at(p));
+    });
+    const list = targets.get(f.ident) ?? [];
+    list.push({ path: first, from: f.from, until: f.until });
+    targets.set(f.ident, list);
+  }
+  for (const s of plan.symlinks) io(`cannot create symlink ${at(s.path)}`, () => symlinkSync(s.target, at(s.path)));
+
+  const stats = io("cannot replay the journal", () => replayJournal(journal, targets));
+  for (const f of plan.files) io(`cannot set the mode of ${at(f.paths[0]!)}`, () => chmodSync(at(f.paths[0]!), f.mode));
+  durable(tree, stats, plan, at);
+
+  io(`cannot move the tree into ${dest}`, () => {
+    checkDestLayout(dest, readdirSync(tree));
+    for (const name of readdirSync(tree)) renameSync(join(tree, name), join(dest, name));
+  });
+  // Deepest first, so that a parent without write permission is closed after its children are done.
+  for (let k = plan.dirs.length - 1; k >= 0; k--) {
+    const d = plan.dirs[k]!;
+    if (d.path) io(`cannot set the mode of ${join(dest, d.path)}`, () => chmodSync(join(dest, d.path), d.mode));
+  }
+  io(`cannot sync ${dest}`, () => fsyncPath(dest));
+  io("cannot remove .hb/data and .hb/tree", () => {
+    rmSync(join(dest, ".hb", "data"), { recursive: true, force: true });
+    rmSync(tree, { recursive: true, force: true });
+  });
+  return stats;
+}
+
+/** Everything written so far on disk before the tree is moved into place: one syncfs, or fsync of each file and directory. */
+function durable(tree: string, stats: ReplayStats, plan: Plan, at: (p: string) => string): void {
+  io("cannot sync the prepared files", () => {
+    const fd = openSync(tree, "r");
+    try {
+      if (syncFs(fd)) return;
+    } finally {
+      closeSync(fd);
+    }
+    for (const path of stats.touched) fsyncPath(path);
+    for (const f of plan.files) if (!f.copy) fsyncPath(at(f.paths[0]!));
+    for (const d of plan.dirs) fsyncPath(at(d.path));
+  });
+}

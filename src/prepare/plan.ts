@@ -1,0 +1,42 @@
+// Steps 2-6 of docs/journal.md put together: from the manifest and the journal's namespace records to
+// everything materialize has to do. Pure, so every error is found before DEST is touched.
+import type { NsRecord } from "../journal/reader";
+import type { Manifest } from "../manifest";
+import { chooseBaselines, type FilePlan } from "./contents";
+import { Incarnations, nodeKey } from "./incarnations";
+import { finalModes } from "./modes";
+import { buildTree, type TreeSymlink } from "./namespace";
+
+export interface DirPlan {
+  path: string; // relative to DEST; "" = DEST itself
+  mode: number; // permission bits
+}
+export interface ModedFile extends FilePlan {
+  mode: number;
+}
+export interface Plan {
+  dirs: DirPlan[]; // parents first
+  files: ModedFile[];
+  symlinks: TreeSymlink[];
+  skipped: string[];
+}
+
+const DEFAULT_DIR = 0o750; // parents of a root's dest that no root provides
+const FALLBACK = { dir: 0o700, file: 0o600 }; // never used when the manifest and journal are consistent
+
+export function planPrepare(m: Manifest, ns: readonly NsRecord[]): Plan {
+  const inc = new Incarnations(ns);
+  const tree = buildTree(m, ns, inc);
+  const files = chooseBaselines(tree, m.copies, inc);
+  const wanted = new Set([...tree.dirs.map((d) => nodeKey(d.ident, d.inc)), ...tree.files.keys()]);
+  const modes = finalModes(m, ns, inc, wanted);
+  return {
+    dirs: tree.dirs.map((d) => ({
+      path: d.path,
+      mode: d.synthetic ? DEFAULT_DIR : (modes.get(nodeKey(d.ident, d.inc)) ?? FALLBACK.dir),
+    })),
+    files: files.map((f) => ({ ...f, mode: modes.get(nodeKey(f.ident, f.inc)) ?? FALLBACK.file })),
+    symlinks: tree.symlinks,
+    skipped: tree.skipped,
+  };
+}
