@@ -35,6 +35,9 @@ export interface Manifest {
   roots: ManifestRoot[];
   listings: ManifestListing[];
   copies: ManifestCopy[];
+  // Globs (picomatch, DEST-relative paths) left out of the backup: the copier does not copy them and prepare
+  // drops what the journal created under them (binary logs, temporary files, …).
+  exclude?: string[];
 }
 
 export const manifestPath = (dest: string) => join(dest, ".hb", "manifest.json");
@@ -61,6 +64,8 @@ function problem(m: Manifest): string | undefined {
       if (!isName(e?.name) || !IDENT.test(e.ident) || !Number.isInteger(e.mode) || (e.target !== undefined && typeof e.target !== "string"))
         return `bad entry ${JSON.stringify(e)} in the listing of ${l.ident}`;
   }
+  if (m.exclude !== undefined && (!Array.isArray(m.exclude) || !m.exclude.every((g) => typeof g === "string" && g !== "")))
+    return "bad exclude list";
   for (const c of m.copies)
     if (!IDENT.test(c?.ident) || !isSeq(c.seq) || !isDataFile(c.file) || !isSeq(c.size) || !Number.isInteger(c.mode))
       return `bad copy ${JSON.stringify(c)}`;

@@ -43,6 +43,7 @@ export interface CopyRecord {
 
 interface DirTask {
   fd: number; // O_RDONLY|O_DIRECTORY descriptor
+  rel: string; // root-relative path where the walk found it ("" for a root), for exclusions
   ident: string;
   mode: number;
   minSeq: number; // files copied before this position must be copied again (the dir came in from outside)
@@ -59,6 +60,7 @@ export interface WalkerOptions {
   dataRel: string; // how manifest names it: ".hb/data"
   maxOutstanding: number;
   tick: () => void; // called while waiting: drains namespace events
+  skip?: (rootRelative: string) => boolean; // left out of the backup
 }
 
 export class Walker {
@@ -77,11 +79,20 @@ export class Walker {
     return this.queue.length;
   }
 
+  private roots: string[] = [];
+
+  /** Root-relative form of an absolute path (for exclusions of things fetched by path). */
+  private relOf(abs: string): string {
+    const root = this.roots.find((r) => abs.startsWith(`${r}/`));
+    return root ? abs.slice(root.length + 1) : abs;
+  }
+
   /** Queues a root; returns its ident. */
   addRoot(path: string): string {
     const fd = openSync(path, O.RDONLY | O.DIRECTORY);
     const st = this.statOrThrow(fd, path);
-    this.queue.push({ fd, ident: identOf(st), mode: st.mode, minSeq: 0, path });
+    this.roots.push(path);
+    this.queue.push({ fd, ident: identOf(st), mode: st.mode, minSeq: 0, path, rel: "" });
     return identOf(st);
   }
 
@@ -116,7 +127,7 @@ export class Walker {
       closeFd(fd); // it moved on again: a later record will say where
       return false;
     }
-    if (n.dir) this.queue.push({ fd, ident: n.ident, mode: st.mode, minSeq: n.after + 1, path: n.absPath });
+    if (n.dir) this.queue.push({ fd, ident: n.ident, mode: st.mode, minSeq: n.after + 1, path: n.absPath, rel: this.relOf(n.absPath) });
     else await this.copy(fd, st, n.absPath);
     return true;
   }
@@ -141,6 +152,8 @@ export class Walker {
     }
     const entries: ListingEntry[] = [];
     for (const name of names) {
+      const rel = task.rel ? `${task.rel}/${name}` : name;
+      if (this.o.skip?.(rel)) continue;
       const st = lstatAt(task.fd, name);
       if (typeof st === "number") {
         if (gone(st)) continue; // removed since readdir: the journal has it
@@ -160,7 +173,7 @@ export class Walker {
         const real = this.statOrThrow(fd, path);
         entries.push({ name, ident: identOf(real), mode: real.mode });
         if ((this.lastListing.get(identOf(real)) ?? -1) >= task.minSeq) closeFd(fd);
-        else this.queue.push({ fd, ident: identOf(real), mode: real.mode, minSeq: task.minSeq, path });
+        else this.queue.push({ fd, ident: identOf(real), mode: real.mode, minSeq: task.minSeq, path, rel });
       } else if (isReg(st.mode)) {
         const fd = openAt(task.fd, name, O.RDONLY | O.NOFOLLOW);
         if (fd < 0) {

@@ -5,7 +5,8 @@ import type { Manifest } from "../manifest";
 import { chooseBaselines, type FilePlan } from "./contents";
 import { Incarnations, nodeKey } from "./incarnations";
 import { finalModes } from "./modes";
-import { buildTree, type TreeSymlink } from "./namespace";
+import { buildTree, type Tree, type TreeSymlink } from "./namespace";
+import { pathMatcher } from "../paths";
 
 export interface DirPlan {
   path: string; // relative to DEST; "" = DEST itself
@@ -26,7 +27,7 @@ const FALLBACK = { dir: 0o700, file: 0o600 }; // never used when the manifest an
 
 export function planPrepare(m: Manifest, ns: readonly NsRecord[]): Plan {
   const inc = new Incarnations(ns);
-  const tree = buildTree(m, ns, inc);
+  const tree = leaveOut(buildTree(m, ns, inc), m.exclude ?? []);
   const files = chooseBaselines(tree, m.copies, inc);
   const wanted = new Set([...tree.dirs.map((d) => nodeKey(d.ident, d.inc)), ...tree.files.keys()]);
   const modes = finalModes(m, ns, inc, wanted);
@@ -39,4 +40,21 @@ export function planPrepare(m: Manifest, ns: readonly NsRecord[]): Plan {
     symlinks: tree.symlinks,
     skipped: tree.skipped,
   };
+}
+
+/** Drops excluded paths, and everything under an excluded directory, from the final tree. */
+function leaveOut(tree: Tree, exclude: string[]): Tree {
+  if (!exclude.length) return tree;
+  const match = pathMatcher(exclude);
+  const gone = new Set(tree.dirs.filter((d) => d.path && match(d.path)).map((d) => d.path));
+  const out = (path: string) => {
+    if (match(path)) return true;
+    for (let i = path.indexOf("/"); i > 0; i = path.indexOf("/", i + 1)) if (gone.has(path.slice(0, i))) return true;
+    return false;
+  };
+  for (const [key, f] of tree.files) {
+    f.paths = f.paths.filter((p) => !out(p));
+    if (!f.paths.length) tree.files.delete(key);
+  }
+  return { ...tree, dirs: tree.dirs.filter((d) => !d.path || !out(d.path)), symlinks: tree.symlinks.filter((l) => !out(l.path)) };
 }

@@ -1,0 +1,157 @@
+// One backup's capture and copy, whatever drives it (raw mode, or a server's lock protocol): the journal, the
+// copy threads, the walk of every root, the requests the journal makes of the copier, and the end checks.
+import { closeSync, fsyncSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { HbError } from "../errors";
+import { writeManifest } from "../manifest";
+import { pathMatcher } from "../paths";
+import { Capture, shimErrorText } from "../capture/control";
+import { NeedTracker, parseEvents, type Need } from "../capture/events";
+import { CopyPool } from "../copy/pool";
+import { Walker } from "../copy/walker";
+import { shim } from "../shim/ffi";
+import { writeState } from "./dest";
+import { onInterrupt } from "./interrupt";
+
+export interface SessionRoot {
+  source: string; // canonical path, as the server sees it
+  dest: string; // where it goes in DEST ("" = DEST itself)
+}
+
+export interface SessionOptions {
+  dest: string; // created and checked by prepareDest
+  capture: Capture;
+  roots: SessionRoot[];
+  exclude: string[]; // root-relative globs
+  throttleBytesPerSec: number;
+  parallel: number;
+  ringBytes: number;
+  leaseMs?: number;
+}
+
+export class Session {
+  private journalFd: number;
+  readonly pool: CopyPool;
+  readonly walker: Walker;
+  private tracker = new NeedTracker();
+  private pending: Need[] = [];
+  private interrupt = onInterrupt();
+  private rootIdents: string[] = [];
+  private ended = false;
+  copyMs = 0;
+
+  constructor(private o: SessionOptions) {
+    writeState(o.dest, "copying");
+    this.journalFd = openSync(join(o.dest, ".hb", "journal"), "wx", 0o600);
+    this.pool = new CopyPool(o.parallel, o.throttleBytesPerSec);
+    const skip = pathMatcher(o.exclude);
+    this.walker = new Walker({
+      head: () => o.capture.head(),
+      pool: this.pool,
+      dataDir: join(o.dest, ".hb", "data"),
+      dataRel: ".hb/data",
+      maxOutstanding: o.parallel * 4,
+      tick: () => this.tick(),
+      skip: (rel) => skip(rel),
+    });
+  }
+
+  /** Drains namespace records into copy requests; throws if the capture failed or we were interrupted. */
+  tick(): void {
+    for (const e of parseEvents(this.o.capture.events())) {
+      const need = this.tracker.add(e);
+      if (need) this.pending.push(need);
+    }
+    const s = this.o.capture.status();
+    if (s.state !== "active" && !this.ended)
+      throw new HbError("capture", `the capture failed: ${s.errorText}${s.errno ? ` (errno ${s.errno})` : ""}`);
+    this.interrupt.check();
+  }
+
+  begin(): void {
+    this.o.capture.begin({
+      roots: this.o.roots.map((r) => r.source),
+      journalFd: this.journalFd,
+      ringBytes: this.o.ringBytes,
+      leaseMs: this.o.leaseMs ?? 5000,
+      maxWaitMs: 2000,
+    });
+    this.rootIdents = this.o.roots.map((r) => this.walker.addRoot(r.source));
+  }
+
+  /** Lists and copies until the walk is done and every journaled BIND has what it needs. */
+  async copyAll(): Promise<void> {
+    const started = performance.now();
+    for (let round = 0; ; round++) {
+      this.tick();
+      while (this.pending.length) await this.walker.fetch(this.pending.shift()!);
+      await this.walker.run();
+      await this.walker.settle();
+      this.tick();
+      if (this.pending.length || this.walker.pendingDirs) continue;
+      const open = this.tracker.open((n) => this.walker.satisfied(n));
+      if (!open.length) break;
+      // Not found where the journal said: it moved on, and a later record will say where.
+      for (const n of open) await this.walker.fetch(n);
+      if (round > 200) break; // end() reports what is still missing
+      await Bun.sleep(10);
+    }
+    this.copyMs = Math.round(performance.now() - started);
+  }
+
+  /** Ends the capture (barrier), then checks that nothing the journal asked for is missing. */
+  end(): void {
+    const code = this.o.capture.end();
+    this.ended = true;
+    if (code !== 0) throw new HbError("capture", `the capture failed: ${shimErrorText(code)}`);
+    for (const e of parseEvents(this.o.capture.events())) this.tracker.add(e);
+    const missing = this.tracker.open((n) => this.walker.satisfied(n));
+    if (missing.length)
+      throw new HbError("capture", `${missing.length} entries moved into the backup's roots while the capture was ending (${missing[0]!.absPath}); run the backup again`);
+  }
+
+  /** Files with a writable shared mapping, among those copied (I7). */
+  mappedCopies(): string[] {
+    const mapped = this.o.capture.sharedMappings();
+    if (mapped === null) throw new HbError("capture", "the process has too many writable shared mappings to check");
+    const copied = new Set(this.walker.copies.map((c) => c.ident));
+    return mapped.filter((m) => copied.has(m));
+  }
+
+  /** Writes manifest and state once everything is copied and synced. */
+  async finish(kind: string): Promise<void> {
+    await this.walker.settle();
+    writeManifest(this.o.dest, {
+      format: 1,
+      kind,
+      complete: true,
+      roots: this.o.roots.map((r, i) => ({ dest: r.dest, source: r.source, ident: this.rootIdents[i]! })),
+      listings: this.walker.listings,
+      copies: this.walker.copies,
+      exclude: this.o.exclude,
+    });
+    fsyncSync(this.journalFd);
+    shim().hb_syncfs(this.journalFd);
+    writeState(this.o.dest, "complete");
+  }
+
+  stats() {
+    const s = this.o.capture.status();
+    return {
+      files: this.walker.copies.length,
+      dirs: this.walker.listings.length,
+      bytesCopied: this.pool.bytes,
+      copyMs: this.copyMs,
+      journalBytes: s.journalBytes,
+      journalRecords: s.records,
+    };
+  }
+
+  close(): void {
+    if (!this.ended) this.o.capture.end(5000, true);
+    this.interrupt.dispose();
+    this.walker.close();
+    this.pool.close();
+    closeSync(this.journalFd);
+  }
+}
