@@ -54,6 +54,9 @@ HB_HIDDEN void hb_fd_forget(int fd);
 HB_HIDDEN void hb_fd_forget_range(unsigned first, unsigned last);
 
 HB_HIDDEN int hb_under_roots(const char *abs, size_t len);
+/* "/proc/self/fd/N" without snprintf (no locale, no allocation, async-signal-safe). */
+#define HB_FD_LINK 32
+HB_HIDDEN void hb_fd_link(char *out, int fd);
 HB_HIDDEN int hb_lease_ok(struct hb_cb *cb);
 
 /* Orders journaled calls on one inode with their records, and namespace changes with theirs. */

@@ -35,17 +35,8 @@ HB_HIDDEN int hb_where(int dirfd, const char *path, struct hb_where *w)
 	if (pfd < 0)
 		return -1;
 	struct stat st;
-	char link[40];
-	int n = 0;
-	memcpy(link, "/proc/self/fd/", 14);
-	n = 14;
-	char digits[12];
-	int d = 0;
-	for (int v = pfd; d == 0 || v > 0; v /= 10)
-		digits[d++] = (char)('0' + v % 10);
-	while (d > 0)
-		link[n++] = digits[--d];
-	link[n] = 0;
+	char link[HB_FD_LINK];
+	hb_fd_link(link, pfd);
 	ssize_t al = readlink(link, w->abs, HB_PATH);
 	if (fstat(pfd, &st) != 0 || al <= 0 || al >= HB_PATH) {
 		REAL(close)(pfd);

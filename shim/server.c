@@ -60,6 +60,18 @@ void hb_inode_unlock(uint64_t dev, uint64_t ino) { pthread_mutex_unlock(&inode_l
 void hb_ns_lock(void) { pthread_mutex_lock(&ns_mutex); }
 void hb_ns_unlock(void) { pthread_mutex_unlock(&ns_mutex); }
 
+void hb_fd_link(char *out, int fd)
+{
+	char digits[12];
+	int d = 0, n = 14;
+	memcpy(out, "/proc/self/fd/", 14);
+	for (unsigned v = (unsigned)fd; d == 0 || v > 0; v /= 10)
+		digits[d++] = (char)('0' + v % 10);
+	while (d > 0)
+		out[n++] = digits[--d];
+	out[n] = 0;
+}
+
 int hb_under_roots(const char *abs, size_t len)
 {
 	struct hb_cb *cb = hb_cb;
@@ -80,14 +92,8 @@ static int fd_resolve(int fd, struct hb_fdinfo *out)
 		return 0;
 	out->dev = st.st_dev;
 	out->ino = st.st_ino;
-	char link[32], path[4096 + 16];
-	memcpy(link, "/proc/self/fd/", 14);
-	int n = 14, d = fd, digits = 1;
-	for (int t = fd; t >= 10; t /= 10)
-		digits++;
-	for (int i = digits - 1; i >= 0; i--, d /= 10)
-		link[n + i] = (char)('0' + d % 10);
-	link[n + digits] = 0;
+	char link[HB_FD_LINK], path[4096 + 16];
+	hb_fd_link(link, fd);
 	ssize_t len = readlink(link, path, sizeof path);
 	if (len <= 0 || (size_t)len >= sizeof path)
 		return 0;

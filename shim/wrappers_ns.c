@@ -276,17 +276,10 @@ static int do_path_change(int dirfd, const char *path, int follow, off_t len, mo
 	hb_ns_lock();
 	int pfd = REAL(openat)(dirfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 	struct stat st;
-	char link[40], abs[HB_PATH];
+	char link[HB_FD_LINK], abs[HB_PATH];
 	int tracked = 0;
 	if (pfd >= 0 && fstat(pfd, &st) == 0) {
-		int n = 14, d = 0;
-		char digits[12];
-		memcpy(link, "/proc/self/fd/", 14);
-		for (int v = pfd; d == 0 || v > 0; v /= 10)
-			digits[d++] = (char)('0' + v % 10);
-		while (d > 0)
-			link[n++] = digits[--d];
-		link[n] = 0;
+		hb_fd_link(link, pfd);
 		ssize_t al = readlink(link, abs, sizeof abs);
 		tracked = al > 0 && al < (ssize_t)sizeof abs && hb_under_roots(abs, (size_t)al);
 	}
