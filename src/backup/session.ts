@@ -6,7 +6,7 @@ import { HbError } from "../errors";
 import { writeManifest } from "../manifest";
 import { pathMatcher } from "../paths";
 import { Capture, shimErrorText } from "../capture/control";
-import { NeedTracker, parseEvents, type Need } from "../capture/events";
+import { NeedTracker, parseEvents, type Need, type NsEvent } from "../capture/events";
 import { CopyPool } from "../copy/pool";
 import { Walker } from "../copy/walker";
 import { shim } from "../shim/ffi";
@@ -37,6 +37,7 @@ export class Session {
   private pending: Need[] = [];
   private interrupt = onInterrupt();
   private rootIdents: string[] = [];
+  readonly events: NsEvent[] = []; // every namespace record, in journal order (for the DDL log)
   private ended = false;
   copyMs = 0;
 
@@ -59,6 +60,7 @@ export class Session {
   /** Drains namespace records into copy requests; throws if the capture failed or we were interrupted. */
   tick(): void {
     for (const e of parseEvents(this.o.capture.events())) {
+      this.events.push(e);
       const need = this.tracker.add(e);
       if (need) this.pending.push(need);
     }
@@ -96,7 +98,7 @@ export class Session {
       if (round > 200) break; // end() reports what is still missing
       await Bun.sleep(10);
     }
-    this.copyMs = Math.round(performance.now() - started);
+    this.copyMs += Math.round(performance.now() - started);
   }
 
   /** Ends the capture (barrier), then checks that nothing the journal asked for is missing. */
@@ -104,7 +106,10 @@ export class Session {
     const code = this.o.capture.end();
     this.ended = true;
     if (code !== 0) throw new HbError("capture", `the capture failed: ${shimErrorText(code)}`);
-    for (const e of parseEvents(this.o.capture.events())) this.tracker.add(e);
+    for (const e of parseEvents(this.o.capture.events())) {
+      this.events.push(e);
+      this.tracker.add(e);
+    }
     const missing = this.tracker.open((n) => this.walker.satisfied(n));
     if (missing.length)
       throw new HbError("capture", `${missing.length} entries moved into the backup's roots while the capture was ending (${missing[0]!.absPath}); run the backup again`);

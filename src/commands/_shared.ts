@@ -40,3 +40,37 @@ export function parsePositiveSizeArg(text: string, option: string): number {
   if (bytes === 0) throw new HbError("usage", `invalid ${option} "${text}": must be more than 0`);
   return bytes;
 }
+
+/** How to reach the server, as the mysql client takes it (option files and MYSQL_PWD are read too). */
+export const connectionArgs = {
+  host: { type: "string", valueHint: "host", description: "Server host (default: the socket)" },
+  port: { type: "string", valueHint: "port", description: "Server TCP port" },
+  socket: { type: "string", valueHint: "path", description: "Server unix socket" },
+  user: { type: "string", valueHint: "name", description: "User (default: your login name)" },
+  password: { type: "string", valueHint: "secret", description: "Password (better: MYSQL_PWD or an option file)" },
+  "defaults-file": { type: "string", valueHint: "file", description: "Read only this option file" },
+  "defaults-extra-file": { type: "string", valueHint: "file", description: "Read this option file after the usual ones" },
+} as const satisfies ArgsDef;
+
+export interface ConnectionFlagValues {
+  host?: string;
+  port?: number;
+  socket?: string;
+  user?: string;
+  password?: string;
+  defaultsFile?: string;
+  defaultsExtraFile?: string;
+}
+
+export function connectionFlags(args: Record<string, unknown>): ConnectionFlagValues {
+  const str = (k: string) => (typeof args[k] === "string" ? (args[k] as string) : undefined);
+  return {
+    host: str("host"),
+    port: str("port") === undefined ? undefined : parseIntegerArg(str("port")!, "--port", 1, 65535),
+    socket: str("socket"),
+    user: str("user"),
+    password: str("password"),
+    defaultsFile: str("defaults-file"),
+    defaultsExtraFile: str("defaults-extra-file"),
+  };
+}

@@ -2,13 +2,14 @@
 import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
 import { HbError } from "../errors";
-import { applyOutputArgs, outputArgs, parseIntegerArg, parsePositiveSizeArg, parseRateArg, printJson } from "./_shared";
+import { parseDuration } from "../units";
+import { applyOutputArgs, connectionArgs, connectionFlags, outputArgs, parseIntegerArg, parsePositiveSizeArg, parseRateArg, printJson } from "./_shared";
 
 export default defineCommand({
   meta: hbMeta({
     name: "backup",
     description: "Copy the files of a running server into DEST, exact as of the end of the backup",
-    example: "hb backup --raw --source /srv/data --pid 4242 --throttle 100M /backups/today",
+    example: "hb backup --socket /run/mysqld/mysqld.sock --throttle 100M /backups/today",
   }),
   args: {
     dest: { type: "positional", required: true, description: "Backup directory (created; must be empty)" },
@@ -18,10 +19,16 @@ export default defineCommand({
     throttle: { type: "string", valueHint: "rate", description: "Copy at most this many bytes per second, e.g. 100M (0 = no limit)" },
     parallel: { type: "string", valueHint: "n", description: "Files copied at once, 1 to 64", default: "4" },
     ring: { type: "string", valueHint: "size", description: "Shared-memory ring between server and hb, e.g. 64M", default: "64M" },
+    "lock-wait-timeout": { type: "string", valueHint: "duration", description: "Longest wait for each BACKUP STAGE, e.g. 60s", default: "60s" },
+    "slave-info": { type: "boolean", description: "On a replica, write xtrabackup_slave_info to start a new replica from" },
+    include: { type: "string", valueHint: "globs", description: "Only these db/table globs, comma-separated (e.g. 'shop/*')" },
+    exclude: { type: "string", valueHint: "globs", description: "Leave out these db/table globs, comma-separated" },
+    "no-space-check": { type: "boolean", description: "Skip the free-space check on DEST" },
+    ...connectionArgs,
     ...outputArgs,
   },
   async run({ args }) {
-    if (!args.raw) throw new HbError("usage", "only --raw backups are implemented yet; MariaDB mode comes next");
+    if (!args.raw) return runServer(args);
     if (args.source === undefined || args.pid === undefined) {
       throw new HbError("usage", "--raw needs --source DIR and --pid PID");
     }
@@ -41,3 +48,36 @@ export default defineCommand({
     if (options.json) printJson(result);
   },
 });
+
+const globs = (text: string | undefined) => (text ?? "").split(",").map((g) => g.trim()).filter(Boolean);
+
+/** db/table globs to the file globs the copier and prepare match (a table is its files in its db directory). */
+const tableFileGlobs = (g: string) => {
+  const [db, table = "*"] = g.split("/");
+  return [`${db}/${table}.*`, `${db}/${table}#P#*`];
+};
+
+// biome-ignore lint: citty's inferred args type
+async function runServer(args: any) {
+  if (args.source !== undefined || args.pid !== undefined) throw new HbError("usage", "--source and --pid go with --raw");
+  if (args.include) throw new HbError("usage", "--include is not implemented yet; use --exclude");
+  const options = {
+    dest: args.dest as string,
+    connection: connectionFlags(args),
+    throttleBytesPerSec: args.throttle === undefined ? 0 : parseRateArg(args.throttle, "--throttle"),
+    parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
+    ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
+    lockWaitTimeoutSec: parseDuration(args["lock-wait-timeout"], "--lock-wait-timeout") / 1000,
+    slaveInfo: args["slave-info"] === true,
+    include: [],
+    exclude: globs(args.exclude).flatMap(tableFileGlobs),
+    noSpaceCheck: args["no-space-check"] === true,
+    argv: process.argv.slice(1),
+    json: args.json === true,
+    quiet: args.quiet === true,
+  };
+  applyOutputArgs(options);
+  const { runServerBackup } = await import("../backup/server");
+  const result = await runServerBackup(options);
+  if (options.json) printJson(result);
+}

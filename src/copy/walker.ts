@@ -67,6 +67,7 @@ export class Walker {
   readonly listings: Listing[] = [];
   readonly copies: CopyRecord[] = [];
   private lastCopy = new Map<string, number>(); // ident -> seq of its latest copy
+  private pathOf = new Map<string, string>(); // ident -> where it was last copied from
   private lastListing = new Map<string, number>(); // dir ident -> seq of its latest listing
   private dirFds = new Map<string, number>(); // dir ident -> O_PATH fd, to find entries by key later
   private queue: DirTask[] = [];
@@ -193,9 +194,23 @@ export class Walker {
     this.lastListing.set(task.ident, seq);
   }
 
-  private async copy(src: number, st: StatResult, path: string): Promise<void> {
+  /** Copies an ident again from where it was last copied, recording `seq` as its position (I7 re-copy). */
+  async recopy(ident: string, seq: number): Promise<boolean> {
+    const path = this.pathOf.get(ident);
+    const fd = path ? openAt(O.AT_FDCWD, path, O.RDONLY | O.NOFOLLOW) : -1;
+    if (fd < 0) return false;
+    const st = fstatFd(fd);
+    if (typeof st === "number" || identOf(st) !== ident) {
+      closeFd(fd);
+      return false;
+    }
+    await this.copy(fd, st, path!, seq);
+    return true;
+  }
+
+  private async copy(src: number, st: StatResult, path: string, atSeq?: number): Promise<void> {
     await this.o.pool.waitBelow(this.o.maxOutstanding, this.o.tick);
-    const seq = this.o.head(); // before the first byte is read
+    const seq = atSeq ?? this.o.head(); // before the first byte is read
     const now = fstatFd(src); // and the mode as of seq
     const mode = typeof now === "number" ? st.mode : now.mode;
     const id = ++this.copyId;
@@ -209,6 +224,7 @@ export class Walker {
     }
     const ident = identOf(st);
     this.lastCopy.set(ident, seq);
+    this.pathOf.set(ident, path);
     this.o.pool.submit(src, dst, path, (size) => {
       this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode });
     });

@@ -1,0 +1,127 @@
+// hb backup DEST against a running MariaDB: discover, preflight, BACKUP STAGE START, capture + copy, then
+// the final lock (FLUSH, BLOCK_DDL, BLOCK_COMMIT), the coordinates of that instant, the end of the capture,
+// re-copies of what the shim cannot see (I7), BACKUP STAGE END, metadata.
+import { relative } from "node:path";
+import { HbError } from "../errors";
+import { log } from "../log";
+import { Capture } from "../capture/control";
+import { connect, type ConnectionFlags } from "../connect/client";
+import { resolveConnection } from "../connect/options";
+import { captureRoots, discover, type ServerInfo } from "../discover/server";
+import { preflight } from "../discover/preflight";
+import { BackupStages } from "../locks/backup-stage";
+import { shimMissingHint } from "../shim/attach-hint";
+import { readCoordinates, type Coordinates } from "./coordinates";
+import { prepareDest } from "./dest";
+import { writeServerMetadata } from "./metadata";
+import { Session, type SessionRoot } from "./session";
+import { recopyUnderLock } from "./recopy";
+
+export interface ServerBackupOptions {
+  dest: string;
+  connection: ConnectionFlags;
+  throttleBytesPerSec: number;
+  parallel: number;
+  ringBytes: number;
+  lockWaitTimeoutSec: number;
+  slaveInfo: boolean;
+  include: string[];
+  exclude: string[];
+  argv: string[]; // for xtrabackup_info's tool_command (password masked there)
+  noSpaceCheck?: boolean;
+}
+
+export interface ServerBackupResult {
+  dest: string;
+  serverVersion: string;
+  files: number;
+  dirs: number;
+  bytesCopied: number;
+  copyMs: number;
+  journalBytes: number;
+  journalRecords: number;
+  lockTimeMs: number;
+  binlog?: { file: string; position: string; gtid: string };
+  lsn: string;
+  durationMs: number;
+}
+
+/** What is never part of a backup, relative to the datadir (XtraBackup's defaults). */
+export function defaultExcludes(info: ServerInfo): string[] {
+  const rel = (p: string | undefined) => {
+    if (!p) return undefined;
+    const r = relative(info.datadir, p);
+    return r && !r.startsWith("..") ? r : undefined;
+  };
+  const out = ["**/#sql*", "ibtmp*", "*.sock", "*.pid"];
+  for (const base of [info.logBinBasename, info.relayLogBasename].map(rel)) if (base) out.push(`${base}.[0-9]*`, `${base}.index`);
+  for (const file of [info.pidFile, info.errorLog, info.generalLogFile, info.slowLogFile].map(rel)) if (file) out.push(file);
+  return out;
+}
+
+function rootsOf(info: ServerInfo): SessionRoot[] {
+  // The datadir is DEST itself; any directory outside it (InnoDB redo or undo, Aria logs) gets its own
+  // top-level hb_root<N> in DEST, which restore puts back where backup-my.cnf says.
+  return captureRoots(info).map((source, i) => ({ source, dest: source === info.datadir ? "" : `hb_root${i}` }));
+}
+
+export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBackupResult> {
+  const started = performance.now();
+  const startedAt = new Date();
+  const db = await connect(resolveConnection(o.connection));
+  try {
+    const info = await discover(db);
+    const roots = rootsOf(info);
+    const dest = prepareDest(o.dest, roots.map((r) => r.source));
+    await preflight(db, info, dest, { slaveInfo: o.slaveInfo, noSpaceCheck: o.noSpaceCheck });
+    let capture: Capture;
+    try {
+      capture = Capture.attach(info.pid);
+    } catch (e) {
+      if (e instanceof HbError && e.kind === "shim") throw new HbError("shim", e.message, shimMissingHint(info));
+      throw e;
+    }
+    const stages = new BackupStages(db, o.lockWaitTimeoutSec);
+    const session = new Session({ ...o, dest, capture, roots, exclude: [...defaultExcludes(info), ...o.exclude] });
+    let coords: Coordinates | undefined;
+    let lockTimeMs = 0;
+    let stats: ReturnType<Session["stats"]>;
+    try {
+      await stages.start(); // one backup at a time; DDL logging starts
+      session.begin();
+      log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
+      await session.copyAll();
+      await stages.enter("FLUSH");
+      await session.copyAll(); // whatever DDL finished meanwhile
+      const lockStart = performance.now();
+      await stages.enter("BLOCK_DDL");
+      await stages.enter("BLOCK_COMMIT");
+      coords = await readCoordinates(db, { slaveInfo: o.slaveInfo });
+      session.end();
+      await recopyUnderLock(session);
+      await stages.end();
+      lockTimeMs = Math.round(performance.now() - lockStart);
+      log.info(`lock held ${lockTimeMs} ms (BLOCK_DDL to END)`);
+      stats = session.stats();
+      writeServerMetadata(dest, { info, coords, lockTimeMs, argv: o.argv, startedAt, stats });
+      await session.finish("mariadb");
+    } finally {
+      await stages.end().catch(() => {}); // a disconnect releases it anyway
+      session.close();
+      capture.detach();
+    }
+    const result: ServerBackupResult = {
+      dest,
+      serverVersion: info.version,
+      ...stats,
+      lockTimeMs,
+      binlog: coords!.binlog,
+      lsn: coords!.lsn,
+      durationMs: Math.round(performance.now() - started),
+    };
+    log.success(`backup complete: ${stats.files} files, ${stats.bytesCopied} bytes, journal ${stats.journalBytes} bytes, lock ${lockTimeMs} ms`);
+    return result;
+  } finally {
+    await db.close();
+  }
+}
