@@ -1,6 +1,7 @@
 // hb prepare: turn a finished backup into a datadir (replay the journal over the copy).
 import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
+import { readManifest } from "../manifest";
 import { applyOutputArgs, outputArgs, printJson } from "./_shared";
 
 export default defineCommand({
@@ -11,6 +12,10 @@ export default defineCommand({
   }),
   args: {
     dest: { type: "positional", required: true, description: "Directory written by hb backup" },
+    recover: {
+      type: "boolean",
+      description: "Run the server's crash recovery on DEST: --recover requires it, --no-recover skips it (default: when a matching mariadbd is here)",
+    },
     ...outputArgs,
   },
   async run({ args }) {
@@ -18,6 +23,11 @@ export default defineCommand({
     applyOutputArgs(options);
     const { prepareBackup } = await import("../prepare");
     const result = await prepareBackup(args.dest, options);
-    if (options.json) printJson(result);
+    let server = {};
+    if (!result.alreadyPrepared && readManifest(result.dest).kind === "mariadb") {
+      const { finishServerPrepare } = await import("../prepare/server");
+      server = await finishServerPrepare(result.dest, args.recover === true ? "always" : args.recover === false ? "never" : "auto");
+    }
+    if (options.json) printJson({ ...result, ...server });
   },
 });

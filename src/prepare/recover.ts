@@ -2,7 +2,7 @@
 // throwaway process (no network, no binlog, no replication, private socket), and shut it down cleanly, so
 // the first start after restore is fast and a damaged image shows up now, not during a restore.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HbError } from "../errors";
 import { log } from "../log";
@@ -30,8 +30,9 @@ export async function recoverDatadir(dest: string, serverPath: string, timeoutMs
   const started = performance.now();
   const run = mkdtempSync(join(tmpdir(), "hb-recover-"));
   const before = new Set(readdirSync(dest));
+  // As root, run it as DEST's owner (mariadbd takes a uid too); otherwise it runs as us.
   const owner = statSync(dest).uid;
-  const user = owner === process.getuid?.() ? userInfo().username : String(owner);
+  const user = process.getuid?.() === 0 ? (owner === 0 ? ["--user=root"] : [`--user=${owner}`]) : [];
   const cnf = join(dest, "backup-my.cnf");
   const args = [
     serverPath,
@@ -39,20 +40,22 @@ export async function recoverDatadir(dest: string, serverPath: string, timeoutMs
     `--datadir=${dest}`,
     `--socket=${join(run, "s")}`,
     `--pid-file=${join(run, "pid")}`,
-    `--log-error=${join(run, "err")}`,
-    `--user=${user}`,
+    `--log-error=${join(run, "recover.err")}`,
+    ...user,
     "--skip-networking",
     "--skip-log-bin",
     "--skip-slave-start",
     "--innodb-buffer-pool-size=128M",
   ];
   const proc = Bun.spawn(args, { stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "" } });
-  const errLog = () => (existsSync(join(run, "err")) ? readFileSync(join(run, "err"), "utf8") : "");
+  const stderr = new Response(proc.stderr).text();
+  const errLog = () => (existsSync(join(run, "recover.err")) ? readFileSync(join(run, "recover.err"), "utf8") : ""); // a name without an extension would get ".err" added
   try {
     const deadline = Date.now() + timeoutMs;
     while (!/ready for connections/.test(errLog())) {
       if (proc.exitCode !== null || Date.now() > deadline) {
-        throw new HbError("damaged", `crash recovery of ${dest} failed: the server did not start`, errLog().split("\n").slice(-15).join("\n"));
+        const tail = (errLog() || (proc.exitCode !== null ? await stderr : "")).split("\n").slice(-15).join("\n");
+        throw new HbError("damaged", `crash recovery of ${dest} failed: the server did not start`, tail);
       }
       await Bun.sleep(50);
     }

@@ -34,10 +34,15 @@ describe("replica oracle", () => {
     expect(ddl.length).toBeGreaterThan(20); // DDL ran during the backup
     expect(result.copyMs).toBeGreaterThan(2000); // the load overlapped the copy by seconds
 
-    const prepare = await run([HB, "prepare", dest], { timeoutMs: 300_000 });
+    const prepare = await run([HB, "prepare", "--json", dest], { timeoutMs: 300_000 });
+    if (prepare.code !== 0) console.error(prepare.stderr);
     expect(prepare.code).toBe(0);
+    expect(JSON.parse(prepare.stdout).recovered).toBe(true); // the server's own recovery ran in prepare
+    expect(readFileSync(join(dest, "xtrabackup_checkpoints"), "utf8")).toContain("backup_type = full-prepared");
+    expect((await run([HB, "prepare", dest])).stderr).toContain("already prepared");
     const [file, position] = readFileSync(join(dest, "xtrabackup_binlog_info"), "utf8").trim().split("\t");
     await using replica = await startMariaDB({ datadir: dest, binlog: false, serverId: 2 });
+    expect(readFileSync(replica.errorLog, "utf8")).not.toContain("Starting crash recovery"); // a clean start
     const want = await checksumAll(source);
     expect(await checksumAll(replica)).not.toEqual(want); // the source went on after the backup: the binlog must matter
     await applyBinlogFrom(source, replica, file!, position!);
