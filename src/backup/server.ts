@@ -16,6 +16,11 @@ import { prepareDest } from "./dest";
 import { writeServerMetadata } from "./metadata";
 import { Session, type SessionRoot } from "./session";
 import { recopyUnderLock } from "./recopy";
+import { join } from "node:path";
+import { isDir } from "../shim/ffi";
+import { tablesTouched } from "../ddl/from-journal";
+import { ddlDisagreements, writeDdlLog } from "../ddl/hb-log";
+import { parseServerDdlLog, type ServerDdl } from "../ddl/server-log";
 
 export interface ServerBackupOptions {
   dest: string;
@@ -43,7 +48,17 @@ export interface ServerBackupResult {
   lockTimeMs: number;
   binlog?: { file: string; position: string; gtid: string };
   lsn: string;
+  ddl: number; // lines in hb_ddl.log
+  ddlDisagreements: string[];
   durationMs: number;
+}
+
+/** Database directories under the datadir, by ident: listed by the copier or created during the backup. */
+function databaseDirs(session: Session, datadirIdent: string): Map<string, string> {
+  const dbs = new Map<string, string>();
+  for (const l of session.walker.listings) if (l.ident === datadirIdent) for (const e of l.entries) if (isDir(e.mode)) dbs.set(e.ident, e.name);
+  for (const e of session.events) if (e.bind && e.parent === datadirIdent && isDir(e.mode)) dbs.set(e.ident, e.name);
+  return dbs;
 }
 
 /** What is never part of a backup, relative to the datadir (XtraBackup's defaults). */
@@ -86,6 +101,8 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     let coords: Coordinates | undefined;
     let lockTimeMs = 0;
     let stats: ReturnType<Session["stats"]>;
+    let ddl: ServerDdl[] = [];
+    let disagreements: string[] = [];
     try {
       await stages.start(); // one backup at a time; DDL logging starts
       session.begin();
@@ -97,12 +114,17 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await stages.enter("BLOCK_DDL");
       await stages.enter("BLOCK_COMMIT");
       coords = await readCoordinates(db, { slaveInfo: o.slaveInfo });
+      ddl = parseServerDdlLog(join(info.datadir, "ddl.log")); // complete: DDL is blocked from BLOCK_DDL on
       session.end();
       await recopyUnderLock(session);
       await stages.end();
       lockTimeMs = Math.round(performance.now() - lockStart);
       log.info(`lock held ${lockTimeMs} ms (BLOCK_DDL to END)`);
       stats = session.stats();
+      const dbs = databaseDirs(session, session.rootIdent(roots.findIndex((r) => r.dest === "")));
+      disagreements = ddlDisagreements(ddl, tablesTouched(session.events, (parent) => dbs.get(parent)));
+      for (const d of disagreements) log.warn(`DDL log: ${d}`);
+      writeDdlLog(dest, ddl);
       writeServerMetadata(dest, { info, coords, lockTimeMs, argv: o.argv, startedAt, stats });
       await session.finish("mariadb");
     } finally {
@@ -117,6 +139,8 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       lockTimeMs,
       binlog: coords!.binlog,
       lsn: coords!.lsn,
+      ddl: ddl.length,
+      ddlDisagreements: disagreements,
       durationMs: Math.round(performance.now() - started),
     };
     log.success(`backup complete: ${stats.files} files, ${stats.bytesCopied} bytes, journal ${stats.journalBytes} bytes, lock ${lockTimeMs} ms`);

@@ -140,6 +140,11 @@ export class Session {
     writeState(this.o.dest, "complete");
   }
 
+  /** The ident of root i (after begin). */
+  rootIdent(i: number): string {
+    return this.rootIdents[i]!;
+  }
+
   stats() {
     const s = this.o.capture.status();
     return {

@@ -2,6 +2,7 @@
 // in a database directory (the server's #sql-… intermediates aside). Compared with the server's own
 // backup DDL log, which says what the DDL was, it catches DDL that one of the two missed.
 import type { NsEvent } from "../capture/events";
+import { decodeTableName } from "./names";
 
 const TABLE_FILE = /^(.+)\.(frm|ibd|MYD|MYI|MAD|MAI|CSV|CSM|ARZ|par)$/;
 
@@ -12,7 +13,7 @@ export function tablesTouched(events: NsEvent[], dbOf: (parent: string) => strin
     const db = dbOf(e.parent);
     const m = TABLE_FILE.exec(e.name);
     if (!db || !m || m[1]!.startsWith("#sql")) continue;
-    out.add(`${db}.${m[1]!.replace(/#P#.*$/, "")}`);
+    out.add(`${decodeTableName(db)}.${decodeTableName(m[1]!.replace(/#P#.*$/, ""))}`);
   }
   return out;
 }

@@ -1,0 +1,9 @@
+// MariaDB's file-name encoding of database and table names: characters outside [A-Za-z0-9_] become @XXXX
+// (four hex digits of the code point); names from before 5.1 carry a #mysql50# prefix.
+export function decodeTableName(fsName: string): string {
+  return fsName.replace(/^#mysql50#/, "").replace(/@([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+export function encodeTableName(name: string): string {
+  return [...name].map((ch) => (/[A-Za-z0-9_]/.test(ch) ? ch : `@${ch.codePointAt(0)!.toString(16).padStart(4, "0")}`)).join("");
+}
