@@ -10,6 +10,7 @@ import { resolveConnection } from "../connect/options";
 import { captureRoots, discover, type ServerInfo } from "../discover/server";
 import { preflight } from "../discover/preflight";
 import { BackupStages } from "../locks/backup-stage";
+import { SafeSlave } from "../locks/safe-slave";
 import { shimMissingHint } from "../shim/attach-hint";
 import { readCoordinates, type Coordinates } from "./coordinates";
 import { prepareDest } from "./dest";
@@ -30,6 +31,8 @@ export interface ServerBackupOptions {
   ringBytes: number;
   lockWaitTimeoutSec: number;
   slaveInfo: boolean;
+  safeSlaveBackup: boolean;
+  safeSlaveBackupTimeoutSec: number;
   include: string[];
   exclude: string[];
   argv: string[]; // for xtrabackup_info's tool_command (password masked there)
@@ -97,6 +100,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       throw e;
     }
     const stages = new BackupStages(db, o.lockWaitTimeoutSec);
+    const safeSlave = o.safeSlaveBackup ? new SafeSlave(db, o.safeSlaveBackupTimeoutSec) : undefined;
     const session = new Session({ ...o, dest, capture, roots, exclude: [...defaultExcludes(info), ...o.exclude] });
     let coords: Coordinates | undefined;
     let lockTimeMs = 0;
@@ -108,6 +112,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       session.begin();
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
       await session.copyAll();
+      await safeSlave?.stopSqlThread();
       await stages.enter("FLUSH");
       await session.copyAll(); // whatever DDL finished meanwhile
       const lockStart = performance.now();
@@ -119,6 +124,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await recopyUnderLock(session);
       await stages.end();
       lockTimeMs = Math.round(performance.now() - lockStart);
+      await safeSlave?.restart();
       log.info(`lock held ${lockTimeMs} ms (BLOCK_DDL to END)`);
       stats = session.stats();
       const dbs = databaseDirs(session, session.rootIdent(roots.findIndex((r) => r.dest === "")));
@@ -129,6 +135,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await session.finish("mariadb");
     } finally {
       await stages.end().catch(() => {}); // a disconnect releases it anyway
+      await safeSlave?.restart().catch((e) => log.error(`could not restart the replica's SQL thread: ${e.message}`));
       session.close();
       capture.detach();
     }
