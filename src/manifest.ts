@@ -38,6 +38,7 @@ export interface Manifest {
   // Globs (picomatch, DEST-relative paths) left out of the backup: the copier does not copy them and prepare
   // drops what the journal created under them (binary logs, temporary files, …).
   exclude?: string[];
+  include?: string[]; // when set, only these files of user database directories (and the system databases)
 }
 
 export const manifestPath = (dest: string) => join(dest, ".hb", "manifest.json");
@@ -66,6 +67,8 @@ function problem(m: Manifest): string | undefined {
   }
   if (m.exclude !== undefined && (!Array.isArray(m.exclude) || !m.exclude.every((g) => typeof g === "string" && g !== "")))
     return "bad exclude list";
+  if (m.include !== undefined && (!Array.isArray(m.include) || !m.include.every((g) => typeof g === "string" && g !== "")))
+    return "bad include list";
   for (const c of m.copies)
     if (!IDENT.test(c?.ident) || !isSeq(c.seq) || !isDataFile(c.file) || !isSeq(c.size) || !Number.isInteger(c.mode))
       return `bad copy ${JSON.stringify(c)}`;

@@ -101,7 +101,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     }
     const stages = new BackupStages(db, o.lockWaitTimeoutSec);
     const safeSlave = o.safeSlaveBackup ? new SafeSlave(db, o.safeSlaveBackupTimeoutSec) : undefined;
-    const session = new Session({ ...o, dest, capture, roots, exclude: [...defaultExcludes(info), ...o.exclude] });
+    const session = new Session({ ...o, dest, capture, roots, include: o.include, exclude: [...defaultExcludes(info), ...o.exclude] });
     let coords: Coordinates | undefined;
     let lockTimeMs = 0;
     let stats: ReturnType<Session["stats"]>;

@@ -4,12 +4,13 @@ import { closeSync, fsyncSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { HbError } from "../errors";
 import { writeManifest } from "../manifest";
-import { pathMatcher } from "../paths";
+import { leftOut } from "../paths";
 import { Capture, shimErrorText } from "../capture/control";
 import { NeedTracker, parseEvents, type Need, type NsEvent } from "../capture/events";
 import { CopyPool } from "../copy/pool";
 import { Walker } from "../copy/walker";
 import { shim } from "../shim/ffi";
+import { log } from "../log";
 import { writeState } from "./dest";
 import { onInterrupt } from "./interrupt";
 
@@ -23,6 +24,7 @@ export interface SessionOptions {
   capture: Capture;
   roots: SessionRoot[];
   exclude: string[]; // root-relative globs
+  include?: string[]; // root-relative globs of user tables' files (see leftOut)
   throttleBytesPerSec: number;
   parallel: number;
   ringBytes: number;
@@ -45,7 +47,7 @@ export class Session {
     writeState(o.dest, "copying");
     this.journalFd = openSync(join(o.dest, ".hb", "journal"), "wx", 0o600);
     this.pool = new CopyPool(o.parallel, o.throttleBytesPerSec);
-    const skip = pathMatcher(o.exclude);
+    const skip = leftOut(o.include ?? [], o.exclude);
     this.walker = new Walker({
       head: () => o.capture.head(),
       pool: this.pool,
@@ -84,6 +86,27 @@ export class Session {
   /** Lists and copies until the walk is done and every journaled BIND has what it needs. */
   async copyAll(): Promise<void> {
     const started = performance.now();
+    const progress = setInterval(() => this.reportProgress(started), 5000);
+    try {
+      await this.copyLoop();
+    } finally {
+      clearInterval(progress);
+    }
+    this.copyMs += Math.round(performance.now() - started);
+  }
+
+  /** A plain progress line: bytes copied and rate, files, journal size. */
+  private reportProgress(started: number): void {
+    const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+    const secs = (performance.now() - started) / 1000;
+    const s = this.o.capture.status();
+    log.info(
+      `copying: ${mib(this.pool.bytes)} MiB (${mib(this.pool.bytes / secs)} MiB/s), ${this.walker.copies.length} files done, ` +
+        `${this.pool.pending} in flight; journal ${mib(s.journalBytes)} MiB`,
+    );
+  }
+
+  private async copyLoop(): Promise<void> {
     for (let round = 0; ; round++) {
       this.tick();
       while (this.pending.length) await this.walker.fetch(this.pending.shift()!);
@@ -98,7 +121,6 @@ export class Session {
       if (round > 200) break; // end() reports what is still missing
       await Bun.sleep(10);
     }
-    this.copyMs += Math.round(performance.now() - started);
   }
 
   /** Ends the capture (barrier), then checks that nothing the journal asked for is missing. */
@@ -134,6 +156,7 @@ export class Session {
       listings: this.walker.listings,
       copies: this.walker.copies,
       exclude: this.o.exclude,
+      include: this.o.include?.length ? this.o.include : undefined,
     });
     fsyncSync(this.journalFd);
     shim().hb_syncfs(this.journalFd);

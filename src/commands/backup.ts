@@ -62,7 +62,6 @@ const tableFileGlobs = (g: string) => {
 // biome-ignore lint: citty's inferred args type
 async function runServer(args: any) {
   if (args.source !== undefined || args.pid !== undefined) throw new HbError("usage", "--source and --pid go with --raw");
-  if (args.include) throw new HbError("usage", "--include is not implemented yet; use --exclude");
   const options = {
     dest: args.dest as string,
     connection: connectionFlags(args),
@@ -73,7 +72,7 @@ async function runServer(args: any) {
     slaveInfo: args["slave-info"] === true,
     safeSlaveBackup: args["safe-slave-backup"] === true,
     safeSlaveBackupTimeoutSec: parseDuration(args["safe-slave-backup-timeout"], "--safe-slave-backup-timeout") / 1000,
-    include: [],
+    include: globs(args.include).flatMap(tableFileGlobs),
     exclude: globs(args.exclude).flatMap(tableFileGlobs),
     noSpaceCheck: args["no-space-check"] === true,
     argv: process.argv.slice(1),

@@ -6,7 +6,7 @@ import { chooseBaselines, type FilePlan } from "./contents";
 import { Incarnations, nodeKey } from "./incarnations";
 import { finalModes } from "./modes";
 import { buildTree, type Tree, type TreeSymlink } from "./namespace";
-import { pathMatcher } from "../paths";
+import { leftOut } from "../paths";
 
 export interface DirPlan {
   path: string; // relative to DEST; "" = DEST itself
@@ -27,7 +27,7 @@ const FALLBACK = { dir: 0o700, file: 0o600 }; // never used when the manifest an
 
 export function planPrepare(m: Manifest, ns: readonly NsRecord[]): Plan {
   const inc = new Incarnations(ns);
-  const tree = leaveOut(buildTree(m, ns, inc), m.exclude ?? []);
+  const tree = leaveOut(buildTree(m, ns, inc), m.include ?? [], m.exclude ?? []);
   const files = chooseBaselines(tree, m.copies, inc);
   const wanted = new Set([...tree.dirs.map((d) => nodeKey(d.ident, d.inc)), ...tree.files.keys()]);
   const modes = finalModes(m, ns, inc, wanted);
@@ -43,9 +43,9 @@ export function planPrepare(m: Manifest, ns: readonly NsRecord[]): Plan {
 }
 
 /** Drops excluded paths, and everything under an excluded directory, from the final tree. */
-function leaveOut(tree: Tree, exclude: string[]): Tree {
-  if (!exclude.length) return tree;
-  const match = pathMatcher(exclude);
+function leaveOut(tree: Tree, include: string[], exclude: string[]): Tree {
+  if (!exclude.length && !include.length) return tree;
+  const match = leftOut(include, exclude);
   const gone = new Set(tree.dirs.filter((d) => d.path && match(d.path)).map((d) => d.path));
   const out = (path: string) => {
     if (match(path)) return true;
