@@ -6,7 +6,9 @@
 
 #include <stdint.h>
 
+#ifndef HB_PROTOCOL /* a test builds another version to check the mismatch is refused */
 #define HB_PROTOCOL 1
+#endif
 
 enum hb_rec_type {
 	HB_REC_WRITE = 1,  /* dev,ino; off; count = data bytes; payload = data */

@@ -1,6 +1,6 @@
 // The CLI's contract with scripts: exit codes, where output goes, --help, --version, `hb shim path`.
 import { describe, expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { HB, SHIM, run, tempDir } from "../helpers/harness";
 
 describe("hb", () => {
@@ -72,10 +72,13 @@ describe("hb", () => {
     expect(parallel.stderr).toContain('invalid --parallel "65"');
   });
 
-  test("backup without --raw says what exists", async () => {
-    const { code, stderr } = await run([HB, "backup", "/x"]);
-    expect(code).toBe(2);
-    expect(stderr).toContain("only --raw backups are implemented yet");
+  test("backup of a server that is not there: exit 3, DEST not created", async () => {
+    await using dir = tempDir("hb-noserver");
+    const dest = `${dir.path}/b`;
+    const { code, stderr } = await run([HB, "backup", "--socket", `${dir.path}/no.sock`, "--user", "root", dest]);
+    expect(code).toBe(3);
+    expect(stderr).toContain(`cannot connect to ${dir.path}/no.sock as root`);
+    expect(existsSync(dest)).toBe(false);
   });
 });
 

@@ -154,3 +154,18 @@ describe("shim capture", () => {
     expect(() => Capture.attach(s.pid)).toThrow(/does not run with the hb shim/);
   });
 });
+
+describe("shim protocol", () => {
+  test("a process whose shim speaks another protocol version is refused (exit class shim)", async () => {
+    const { otherProtocolShim } = await import("../helpers/variants");
+    await using s = await Scribbler.start({ LD_PRELOAD: otherProtocolShim(99) });
+    let error: unknown;
+    try {
+      Capture.attach(s.pid).detach();
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).toMatch(/another protocol version/);
+    expect((error as { exitCode: number }).exitCode).toBe(5);
+  });
+});

@@ -1,7 +1,7 @@
 // The shim inside a writer under AddressSanitizer and under valgrind: the raw oracle still holds and the
 // tools report nothing. ASan and valgrind each run a full capture, copy and prepare.
 import { describe, expect, test } from "bun:test";
-import { asanShim, asanWriter, libasan } from "../helpers/asan";
+import { asanShim, asanWriter, libasan } from "../helpers/variants";
 import { SHIM } from "../helpers/harness";
 import { rawOracle } from "../oracle/raw-oracle";
 

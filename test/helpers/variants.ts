@@ -1,4 +1,4 @@
-// AddressSanitizer builds of the shim and of the writer, for the sanitizer tests.
+// Other builds of the shim and of the writer for tests: AddressSanitizer, another protocol version.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,21 +10,25 @@ const ASAN = ["-fsanitize=address", "-fno-omit-frame-pointer", "-O1"];
 
 export const libasan = () => Bun.spawnSync(["gcc", "-print-file-name=libasan.so"]).stdout.toString().trim();
 
-/** The shim built with ASan (same flags as build.ts otherwise). */
-export function asanShim(): string {
+/** The shim built with extra flags, cached by sources and flags (same flags as build.ts otherwise). */
+function shimVariant(name: string, flags: string[]): string {
   const sources = [...new Bun.Glob("shim/*.c").scanSync({ cwd: ROOT })].sort().map((f) => join(ROOT, f));
   const hash = createHash("sha256");
   for (const f of sources) hash.update(readFileSync(f));
-  const out = join(tmpdir(), `hb-shim-asan-${hash.digest("hex").slice(0, 16)}.so`);
+  hash.update(flags.join(" "));
+  const out = join(tmpdir(), `hb-shim-${name}-${hash.digest("hex").slice(0, 16)}.so`);
   if (existsSync(out)) return out;
   const cc = Bun.spawnSync(
-    ["gcc", "-g", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-D_GNU_SOURCE", ...ASAN,
+    ["gcc", "-g", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-D_GNU_SOURCE", ...flags,
       `-Wl,--version-script=${join(ROOT, "shim/exports.map")}`, "-o", `${out}.tmp`, ...sources, "-ldl", "-lpthread"],
     { stderr: "pipe" },
   );
-  if (!cc.success) throw new Error(`building the ASan shim failed:\n${cc.stderr}`);
+  if (!cc.success) throw new Error(`building the ${name} shim failed:\n${cc.stderr}`);
   renameSync(`${out}.tmp`, out);
   return out;
 }
+
+export const asanShim = () => shimVariant("asan", ASAN);
+export const otherProtocolShim = (version: number) => shimVariant(`proto${version}`, ["-O2", `-DHB_PROTOCOL=${version}`]);
 
 export const asanWriter = () => compileC(join(ROOT, "test/oracle/writer.c"), ["-pthread", ...ASAN]);
