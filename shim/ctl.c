@@ -359,7 +359,7 @@ static void append_end(struct hb_ctl *c)
 	flush(c);
 }
 
-/* Ends the capture: waits for calls in flight (I3), drains what they journaled, appends END and syncs.
+/* Ends the capture: waits for calls in flight (I3), drains what they journaled, appends END.
  * abort != 0 ends it as failed, without END. Returns 0 or the capture's first error. */
 HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 {
@@ -381,9 +381,7 @@ HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 	if (!abort && !err && atomic_load(&cb->tail) != atomic_load(&cb->head))
 		err = HB_E_ENDED;
 	if (!abort && !err) {
-		append_end(c);
-		if (fsync(c->journal_fd) != 0 && errno != EINVAL && !c->io_errno) /* EINVAL: cannot be synced (a pipe, /dev/null) */
-			c->io_errno = errno;
+		append_end(c); /* written, not synced: the caller syncs the journal after releasing its locks */
 		err = c->io_errno ? HB_E_JOURNAL_IO : 0;
 	}
 	if (atomic_load(&cb->state) == HB_STARTING)

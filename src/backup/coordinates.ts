@@ -16,15 +16,13 @@ export interface Coordinates {
   lsn: string;
 }
 
-export async function readCoordinates(db: Db, o: { slaveInfo: boolean }): Promise<Coordinates> {
-  // Engine logs go to disk first (redo written by commits with innodb_flush_log_at_trx_commit=0, Aria's
-  // log); on a second connection, since the first holds the backup stages.
-  const second = await db.second();
-  try {
-    await second.query("FLUSH NO_WRITE_TO_BINLOG ENGINE LOGS");
-  } finally {
-    await second.close();
-  }
+/**
+ * `second` is another connection, opened before the lock (connecting is not free): engine logs go to disk
+ * first (redo of commits made with innodb_flush_log_at_trx_commit=0, Aria's log), on it, since the first
+ * connection holds the backup stages.
+ */
+export async function readCoordinates(db: Db, second: Db, o: { slaveInfo: boolean }): Promise<Coordinates> {
+  await second.query("FLUSH NO_WRITE_TO_BINLOG ENGINE LOGS");
   const [master] = await db.query<{ File: string; Position: string | number }[]>("SHOW MASTER STATUS");
   const [gtid] = await db.query<{ pos: string }[]>("SELECT @@GLOBAL.gtid_current_pos AS pos");
   const [lsn] = await db.query<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Innodb_lsn_current'");

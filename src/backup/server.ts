@@ -106,6 +106,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     let lockTimeMs = 0;
     let stats: ReturnType<Session["stats"]>;
     let ddl: ServerDdl[] = [];
+    let second: Awaited<ReturnType<typeof db.second>> | undefined;
     let disagreements: string[] = [];
     try {
       await stages.start(); // one backup at a time; DDL logging starts
@@ -113,12 +114,13 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
       await session.copyAll();
       await safeSlave?.stopSqlThread();
+      second = await db.second();
       await stages.enter("FLUSH");
       await session.copyAll(); // whatever DDL finished meanwhile
       const lockStart = performance.now();
       await stages.enter("BLOCK_DDL");
       await stages.enter("BLOCK_COMMIT");
-      coords = await readCoordinates(db, { slaveInfo: o.slaveInfo });
+      coords = await readCoordinates(db, second, { slaveInfo: o.slaveInfo });
       ddl = parseServerDdlLog(join(info.datadir, "ddl.log")); // complete: DDL is blocked from BLOCK_DDL on
       session.end();
       await recopyUnderLock(session);
@@ -135,6 +137,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await session.finish("mariadb");
     } finally {
       await stages.end().catch(() => {}); // a disconnect releases it anyway
+      await second?.close();
       await safeSlave?.restart().catch((e) => log.error(`could not restart the replica's SQL thread: ${e.message}`));
       session.close();
       capture.detach();
