@@ -8,11 +8,12 @@ export const hb = defineCommand({
     name: "hb",
     version: VERSION,
     description: "Hot backup for MySQL-family servers",
-    example: "hb backup --raw --source /srv/data --pid 4242 /backups/today",
+    example: "hb backup --socket /run/mysqld/mysqld.sock /backups/today && hb prepare /backups/today",
   }),
   subCommands: {
     backup: () => import("./backup").then((m) => m.default),
     prepare: () => import("./prepare").then((m) => m.default),
+    restore: () => import("./restore").then((m) => m.default),
     shim: () => import("./shim").then((m) => m.default),
   },
 });

@@ -1,0 +1,81 @@
+// hb restore DEST --datadir DIR [--move]: XtraBackup's copy-back / move-back. Puts a prepared backup where a
+// server will start on it: the datadir's entries into DIR, other capture roots (hb_root<N>) back where the
+// backup found them; hb's and XtraBackup's own files stay behind.
+import { chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { HbError } from "../errors";
+import { log } from "../log";
+import { readManifest } from "../manifest";
+import { readState } from "../prepare/state";
+
+export interface RestoreOptions {
+  datadir: string;
+  move: boolean;
+  forceNonEmpty: boolean;
+}
+
+export interface RestoreResult {
+  datadir: string;
+  moved: boolean;
+  entries: number;
+  startCommand: string;
+}
+
+const METADATA = (name: string) => name === ".hb" || name.startsWith("xtrabackup_") || name.startsWith("hb_") || name === "backup-my.cnf";
+
+/** A process whose working directory is `dir`: mariadbd chdir()s into its datadir. */
+function serverRunningIn(dir: string): number | undefined {
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) === dir) return Number(pid);
+    } catch {}
+  }
+  return undefined;
+}
+
+function checkTarget(dir: string, force: boolean) {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new HbError("destination", `${dir} exists and is not a directory`);
+  const pid = serverRunningIn(dir);
+  if (pid !== undefined) throw new HbError("destination", `a process (pid ${pid}) runs in ${dir}: stop the server before restoring into its datadir`);
+  if (readdirSync(dir).length && !force)
+    throw new HbError("destination", `${dir} is not empty`, "restore into an empty directory, or pass --force-non-empty-directories");
+}
+
+function chownTree(path: string, uid: number, gid: number) {
+  chownSync(path, uid, gid);
+  if (lstatSync(path).isDirectory()) for (const n of readdirSync(path)) chownTree(join(path, n), uid, gid);
+}
+
+export function restoreBackup(destArg: string, o: RestoreOptions): RestoreResult {
+  const dest = resolve(destArg);
+  const state = readState(dest) ?? "not a backup";
+  if (state !== "prepared") throw new HbError("damaged", `${dest} is not prepared (state: ${state})`, `run hb prepare ${destArg} first`);
+  const manifest = readManifest(dest);
+  const datadir = resolve(o.datadir);
+  const places = new Map<string, string>([["", datadir]]);
+  for (const root of manifest.roots) if (root.dest) places.set(root.dest, root.source);
+  for (const target of places.values()) checkTarget(target, o.forceNonEmpty);
+  mkdirSync(datadir, { recursive: true, mode: 0o750 });
+  const owner = statSync(datadir);
+  let entries = 0;
+  const put = (from: string, to: string) => {
+    if (o.move) renameSync(from, to);
+    else cpSync(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: false, errorOnExist: true });
+    if (process.getuid?.() === 0) chownTree(to, owner.uid, owner.gid); // the server's user owns its files
+    entries++;
+  };
+  for (const name of readdirSync(dest)) {
+    if (METADATA(name) || places.has(name)) continue;
+    put(join(dest, name), join(datadir, name));
+  }
+  for (const [inDest, target] of places) {
+    if (!inDest) continue;
+    mkdirSync(target, { recursive: true, mode: 0o750 });
+    for (const name of readdirSync(join(dest, inDest))) put(join(dest, inDest, name), join(target, name));
+    log.info(`${inDest} → ${target}`);
+  }
+  const startCommand = `mariadbd --datadir=${datadir}   (or: systemctl start mariadb, with datadir=${datadir} in its configuration)`;
+  log.success(`${o.move ? "moved" : "copied"} ${entries} entries into ${datadir}${o.move ? " (the backup no longer holds them)" : ""}; start the server with: ${startCommand}`);
+  return { datadir, moved: o.move, entries, startCommand };
+}
