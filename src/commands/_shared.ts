@@ -4,6 +4,7 @@ import { HbError } from "../errors";
 import { writeOut } from "../cli/io";
 import { setQuiet } from "../log";
 import { parseSize } from "../units";
+import type { ConnectionFlags } from "../connect/options";
 
 export const outputArgs = {
   json: { type: "boolean", description: "Print the result as JSON on stdout" },
@@ -52,17 +53,7 @@ export const connectionArgs = {
   "defaults-extra-file": { type: "string", valueHint: "file", description: "Read this option file after the usual ones" },
 } as const satisfies ArgsDef;
 
-export interface ConnectionFlagValues {
-  host?: string;
-  port?: number;
-  socket?: string;
-  user?: string;
-  password?: string;
-  defaultsFile?: string;
-  defaultsExtraFile?: string;
-}
-
-export function connectionFlags(args: Record<string, unknown>): ConnectionFlagValues {
+export function connectionFlags(args: Record<string, unknown>): ConnectionFlags {
   const str = (k: string) => (typeof args[k] === "string" ? (args[k] as string) : undefined);
   return {
     host: str("host"),
