@@ -44,7 +44,7 @@ export interface CaptureStatus {
   ownerPid: number;
 }
 
-export const shimErrorText = (code: number) => shim().hb_strerror(code).toString();
+export const shimErrorText = (code: number) => String(shim().hb_strerror(code) ?? "unknown error");
 
 export interface BeginOptions {
   roots: string[];
@@ -60,7 +60,7 @@ export class Capture {
   /** Attaches to the shim in process pid, or throws HbError("shim") saying what to do. */
   static attach(pid: number): Capture {
     const err = new Int32Array(1);
-    const handle = shim().hb_ctl_attach(pid, err);
+    const handle = shim().hb_ctl_attach(pid, err) as Handle | null;
     if (!handle) {
       const code = err[0]!;
       const hint =
@@ -91,7 +91,7 @@ export class Capture {
 
   /** The journal position reserved so far: a listing or copy that starts now reflects every record before it. */
   head(): number {
-    return shim().hb_ctl_head(this.h);
+    return Number(shim().hb_ctl_head(this.h));
   }
 
   status(): CaptureStatus {

@@ -12,7 +12,7 @@ export class CopyPool {
     readonly threads: number,
     rateBytesPerSec: number,
   ) {
-    const h = shim().hb_pool_new(threads, rateBytesPerSec);
+    const h = shim().hb_pool_new(threads, rateBytesPerSec) as Handle | null;
     if (!h) throw new HbError("internal", "could not start the copy threads");
     this.handle = h;
   }
@@ -32,7 +32,7 @@ export class CopyPool {
   }
 
   get bytes(): number {
-    return shim().hb_pool_bytes(this.handle);
+    return Number(shim().hb_pool_bytes(this.handle));
   }
 
   /** Collects finished copies, running their callbacks. */

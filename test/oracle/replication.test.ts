@@ -21,7 +21,8 @@ async function replicate(replica: Server, sourcePort: number, extra: string[] = 
 }
 
 async function caughtUp(source: Server, replica: Server) {
-  const [{ pos }] = await source.query<{ pos: string }[]>("SELECT @@gtid_binlog_pos AS pos");
+  const [row] = await source.query<{ pos: string }[]>("SELECT @@gtid_binlog_pos AS pos");
+  const pos = row!.pos;
   await waitFor(async () => (await replica.query<{ pos: string }[]>("SELECT @@gtid_slave_pos AS pos"))[0]!.pos === pos, {
     what: `the replica to reach ${pos}`,
     timeoutMs: 120_000,
