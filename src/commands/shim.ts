@@ -10,5 +10,7 @@ export default defineCommand({
   }),
   subCommands: {
     path: () => import("./shim-path").then((m) => m.default),
+    status: () => import("./shim-status").then((m) => m.default),
+    install: () => import("./shim-install").then((m) => m.default),
   },
 });
