@@ -28,6 +28,10 @@ export default defineCommand({
       const { finishServerPrepare } = await import("../prepare/server");
       server = await finishServerPrepare(result.dest, args.recover === true ? "always" : args.recover === false ? "never" : "auto");
     }
+    if (!result.alreadyPrepared) {
+      const { recordHashes } = await import("../verify/hashes");
+      recordHashes(result.dest); // what hb verify checks against, taken after recovery changed the files
+    }
     if (options.json) printJson({ ...result, ...server });
   },
 });

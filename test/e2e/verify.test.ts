@@ -1,0 +1,64 @@
+// hb verify: passes on a good backup; a flipped byte, a missing file, an extra file each fail it (exit 11)
+// and are named; an unprepared backup's damaged journal is found too (exit 10).
+import { describe, expect, test } from "bun:test";
+import { appendFileSync, mkdirSync, openSync, closeSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { HB, run, SHIM, spawnBg, tempDir } from "../helpers/harness";
+
+async function backupOf(tmp: string, prepare: boolean): Promise<string> {
+  const src = join(tmp, "src");
+  mkdirSync(join(src, "sub"), { recursive: true });
+  writeFileSync(join(src, "a"), Buffer.alloc(100_000, 7));
+  writeFileSync(join(src, "sub", "b"), "bee");
+  await using owner = spawnBg(["sleep", "600"], { env: { LD_PRELOAD: SHIM } });
+  await Bun.sleep(100);
+  const dest = join(tmp, "b");
+  expect((await run([HB, "backup", "--raw", "--source", src, "--pid", String(owner.pid), dest])).code).toBe(0);
+  if (prepare) expect((await run([HB, "prepare", dest])).code).toBe(0);
+  return dest;
+}
+
+function flipByte(path: string, at: number) {
+  const fd = openSync(path, "r+");
+  const b = Buffer.alloc(1);
+  readSync(fd, b, 0, 1, at);
+  b[0] = b[0]! ^ 0xff;
+  writeSync(fd, b, 0, 1, at);
+  closeSync(fd);
+}
+
+describe("hb verify", () => {
+  test("a good backup passes; a flipped byte, a missing and an extra file are each named (exit 11)", async () => {
+    await using tmp = tempDir("verify");
+    const dest = await backupOf(tmp.path, true);
+    const ok = await run([HB, "verify", "--json", dest]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).checked).toBe(3);
+    flipByte(join(dest, "a"), 5000);
+    const flipped = await run([HB, "verify", dest]);
+    expect(flipped.code).toBe(11);
+    expect(flipped.stderr).toContain("a: content differs");
+    flipByte(join(dest, "a"), 5000);
+    rmSync(join(dest, "sub", "b"));
+    const missing = await run([HB, "verify", dest]);
+    expect(missing.code).toBe(11);
+    expect(missing.stderr).toContain("missing: sub/b");
+    writeFileSync(join(dest, "sub", "b"), "bee");
+    appendFileSync(join(dest, "extra"), "x");
+    const extra = await run([HB, "verify", dest]);
+    expect(extra.code).toBe(11);
+    expect(extra.stderr).toContain("extra: extra");
+    rmSync(join(dest, "extra"));
+    expect((await run([HB, "verify", dest])).code).toBe(0);
+  }, 60_000);
+
+  test("an unprepared backup: a flipped journal byte is found and its offset named (exit 10)", async () => {
+    await using tmp = tempDir("verify-journal");
+    const dest = await backupOf(tmp.path, false);
+    expect((await run([HB, "verify", dest])).code).toBe(0);
+    flipByte(join(dest, ".hb", "journal"), 20); // inside the END record's header
+    const r = await run([HB, "verify", dest]);
+    expect(r.code).toBe(10);
+    expect(r.stderr).toMatch(/journal .* is damaged at byte \d+/);
+  }, 60_000);
+});
