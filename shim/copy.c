@@ -25,6 +25,7 @@ struct hb_pool {
 	pthread_cond_t wake;
 	pthread_t threads[64];
 	int nthreads, stop, busy;
+	_Atomic int cancel; /* stop copying now: the backup is being abandoned */
 	struct job *jobs;
 	size_t jhead, jlen, jcap; /* queue */
 	uint64_t *done;            /* (id, result) pairs; result = bytes, or -errno */
@@ -53,9 +54,10 @@ static void take_tokens(struct hb_pool *p, size_t n)
 	double debt = -p->tokens;
 	uint64_t rate = p->rate;
 	pthread_mutex_unlock(&p->bucket);
-	if (debt > 0) {
-		double s = debt / (double)rate;
-		struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+	/* Sleep off the debt in short naps, so that a cancel is seen within 50 ms. */
+	for (double s = debt / (double)rate; s > 0 && !atomic_load(&p->cancel); s -= 0.05) {
+		double nap = s < 0.05 ? s : 0.05;
+		struct timespec ts = {0, (long)(nap * 1e9)};
 		nanosleep(&ts, 0);
 	}
 }
@@ -79,6 +81,8 @@ static int64_t copy_fd(struct hb_pool *p, int src, int dst)
 	int plain = 0;
 	uint8_t *buf = 0;
 	while (off < size) {
+		if (atomic_load(&p->cancel))
+			return -ECANCELED;
 		size_t want = chunk_for(p);
 		if (want > size - off)
 			want = (size_t)(size - off);
@@ -226,7 +230,13 @@ HB_API void hb_pool_set_rate(struct hb_pool *p, uint64_t rate)
 	pthread_mutex_unlock(&p->bucket);
 }
 
-/* Finishes the queued jobs, then stops the threads. */
+/* Abandons the copies: running ones stop at their next chunk, queued ones are not started. */
+HB_API void hb_pool_cancel(struct hb_pool *p)
+{
+	atomic_store(&p->cancel, 1);
+}
+
+/* Finishes the queued jobs (or, after hb_pool_cancel, drops them), then stops the threads. */
 HB_API void hb_pool_free(struct hb_pool *p)
 {
 	pthread_mutex_lock(&p->lock);

@@ -61,8 +61,9 @@ export class CopyPool {
     }
   }
 
-  /** Finishes queued copies and stops the threads; results not yet collected are dropped. */
+  /** Stops the threads; copies still queued or running are abandoned (a finished backup has none). */
   close(): void {
+    shim().hb_pool_cancel(this.handle);
     shim().hb_pool_free(this.handle);
     this.waiting.clear();
   }

@@ -25,6 +25,7 @@ const symbols = {
   hb_pool_bytes: { args: [ptr], returns: u64_fast },
   hb_pool_set_rate: { args: [ptr, u64], returns: none },
   hb_pool_free: { args: [ptr], returns: none },
+  hb_pool_cancel: { args: [ptr], returns: none },
   hb_openat: { args: [i32, ptr, i32], returns: i32 },
   hb_close: { args: [i32], returns: i32 },
   hb_fstat: { args: [i32, ptr], returns: i32 },

@@ -1,0 +1,37 @@
+// SIGTERM or SIGINT during a backup: the capture ends, DEST stays marked incomplete, exit 130.
+import { expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Capture } from "../../src/capture/control";
+import { HB, run, SHIM, spawnBg, tempDir, waitFor } from "../helpers/harness";
+
+for (const signal of ["SIGTERM", "SIGINT"] as const)
+  test(`${signal} mid-copy: exit 130, capture ended, prepare refuses the incomplete backup`, async () => {
+    await using tmp = tempDir("interrupt");
+    const src = join(tmp.path, "src");
+    mkdirSync(src);
+    writeFileSync(join(src, "big"), Buffer.alloc(16 << 20, 1));
+    await using owner = spawnBg(["sleep", "600"], { env: { LD_PRELOAD: SHIM } });
+    await Bun.sleep(100);
+    const dest = join(tmp.path, "b");
+    const hb = spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(owner.pid), "--throttle", "2M", dest], { stderr: "pipe" });
+    const status = () => {
+      const cap = Capture.attach(owner.pid);
+      try {
+        return cap.status().state;
+      } finally {
+        cap.detach();
+      }
+    };
+    await waitFor(() => status() === "active", { what: "the capture to begin" });
+    const sent = performance.now();
+    hb.kill(signal);
+    const [stderr, code] = await Promise.all([new Response(hb.stderr as ReadableStream).text(), hb.exited]);
+    expect(performance.now() - sent).toBeLessThan(3000); // the copy threads stop at their next chunk, not at the file's end
+    expect(code).toBe(130);
+    expect(stderr).toContain(`interrupted by ${signal}`);
+    expect(status()).not.toBe("active");
+    const prepare = await run([HB, "prepare", dest]);
+    expect(prepare.code).toBe(10);
+    expect(prepare.stderr).toContain("incomplete");
+  }, 60_000);
