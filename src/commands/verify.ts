@@ -12,12 +12,16 @@ export default defineCommand({
   args: {
     dest: { type: "positional", required: true, description: "A backup directory" },
     throttle: { type: "string", valueHint: "rate", description: "Read at most this many bytes per second" },
+    server: { type: "boolean", description: "Also run CHECK TABLE … EXTENDED on every table, in a throwaway server on a scratch copy" },
     ...outputArgs,
   },
   async run({ args }) {
     applyOutputArgs({ quiet: args.quiet === true });
     const { verifyBackup } = await import("../verify");
-    const result = verifyBackup(args.dest, { throttleBytesPerSec: args.throttle === undefined ? 0 : parseRateArg(args.throttle, "--throttle") });
+    const result = await verifyBackup(args.dest, {
+      throttleBytesPerSec: args.throttle === undefined ? 0 : parseRateArg(args.throttle, "--throttle"),
+      server: args.server === true,
+    });
     if (args.json) printJson(result);
   },
 });

@@ -13,18 +13,27 @@ export interface VerifyResult {
   dest: string;
   state: string;
   checked: number;
+  tables?: number; // checked by --server
   problems: string[];
 }
 
-export function verifyBackup(destArg: string, o: { throttleBytesPerSec?: number } = {}): VerifyResult {
+export async function verifyBackup(destArg: string, o: { throttleBytesPerSec?: number; server?: boolean } = {}): Promise<VerifyResult> {
   const dest = resolve(destArg);
   const state = readState(dest);
   if (state === "prepared") {
     const want = readHashes(dest);
     if (!want) throw new HbError("damaged", `${dest}/.hb/hashes.json is missing or unreadable: nothing to verify against`);
     const problems = compareHashes(want, hashTree(dest, o.throttleBytesPerSec));
-    return report({ dest, state, checked: Object.keys(want).length, problems });
+    let tables: number | undefined;
+    if (o.server && !problems.length) {
+      const { checkTables } = await import("./server");
+      const checked = await checkTables(dest);
+      tables = checked.tables;
+      problems.push(...checked.problems);
+    }
+    return report({ dest, state, checked: Object.keys(want).length, tables, problems });
   }
+  if (o.server) throw new HbError("usage", "--server checks a prepared backup: run hb prepare first");
   if (state !== "complete") throw new HbError("damaged", `${dest} is not a finished backup (state: ${state ?? "none"})`);
   const manifest = readManifest(dest);
   validateJournal(join(dest, ".hb", "journal")); // throws, naming the offset, if damaged

@@ -62,3 +62,31 @@ describe("hb verify", () => {
     expect(r.stderr).toMatch(/journal .* is damaged at byte \d+/);
   }, 60_000);
 });
+
+describe("hb verify --server", () => {
+  test("CHECK TABLE EXTENDED passes on a good server backup and finds a corrupted MyISAM index", async () => {
+    const { startMariaDB } = await import("../helpers/mariadb");
+    await using server = await startMariaDB({ binlog: false });
+    await server.query("CREATE DATABASE d");
+    await server.query("CREATE TABLE d.i (id INT PRIMARY KEY, v INT, KEY (v)) ENGINE=InnoDB");
+    await server.query("CREATE TABLE d.m (id INT PRIMARY KEY, v INT, KEY (v)) ENGINE=MyISAM");
+    await server.query("INSERT INTO d.i SELECT seq, seq FROM d.seq_1_to_2000");
+    await server.query("INSERT INTO d.m SELECT seq, seq FROM d.seq_1_to_2000");
+    await using tmp = tempDir("verify-server");
+    const dest = join(tmp.path, "b");
+    expect((await run([HB, "backup", "--socket", server.socket, "--user", "root", dest])).code).toBe(0);
+    expect((await run([HB, "prepare", dest], { timeoutMs: 120_000 })).code).toBe(0);
+    const ok = await run([HB, "verify", "--server", "--json", dest], { timeoutMs: 120_000 });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).tables).toBe(2);
+    // Damage the MyISAM index as if it had been copied that way, and record hashes that match it.
+    const fd = openSync(join(dest, "d", "m.MYI"), "r+");
+    writeSync(fd, Buffer.alloc(2048, 0xa5), 0, 2048, 4096);
+    closeSync(fd);
+    const { recordHashes } = await import("../../src/verify/hashes");
+    recordHashes(dest);
+    const bad = await run([HB, "verify", "--server", dest], { timeoutMs: 120_000 });
+    expect(bad.code).toBe(11);
+    expect(bad.stderr).toContain("d.m:");
+  }, 120_000);
+});
