@@ -10,8 +10,9 @@ import { NeedTracker, parseEvents, type Need, type NsEvent } from "../capture/ev
 import { CopyPool } from "../copy/pool";
 import { Walker } from "../copy/walker";
 import { shim } from "../shim/ffi";
-import { log } from "../log";
 import { writeState } from "./dest";
+import { startProgress } from "./progress";
+import { treeBytes } from "./tree-bytes";
 import { onInterrupt } from "./interrupt";
 
 export interface SessionRoot {
@@ -42,6 +43,7 @@ export class Session {
   readonly events: NsEvent[] = []; // every namespace record, in journal order (for the DDL log)
   private ended = false;
   copyMs = 0;
+  private total?: number;
 
   constructor(private o: SessionOptions) {
     writeState(o.dest, "copying");
@@ -86,24 +88,25 @@ export class Session {
   /** Lists and copies until the walk is done and every journaled BIND has what it needs. */
   async copyAll(): Promise<void> {
     const started = performance.now();
-    const progress = setInterval(() => this.reportProgress(started), 5000);
+    const stop = startProgress({
+      phase: () => "copying",
+      bytes: () => this.pool.bytes,
+      total: () => this.totalBytes,
+      file: () => this.walker.currentFile,
+      journalBytes: () => this.o.capture.status().journalBytes,
+    });
     try {
       await this.copyLoop();
     } finally {
-      clearInterval(progress);
+      stop();
     }
     this.copyMs += Math.round(performance.now() - started);
   }
 
-  /** A plain progress line: bytes copied and rate, files, journal size. */
-  private reportProgress(started: number): void {
-    const mib = (n: number) => (n / 2 ** 20).toFixed(1);
-    const secs = (performance.now() - started) / 1000;
-    const s = this.o.capture.status();
-    log.info(
-      `copying: ${mib(this.pool.bytes)} MiB (${mib(this.pool.bytes / secs)} MiB/s), ${this.walker.copies.length} files done, ` +
-        `${this.pool.pending} in flight; journal ${mib(s.journalBytes)} MiB`,
-    );
+  /** What the roots hold now (a progress estimate: files grow and shrink while we copy). */
+  private get totalBytes(): number {
+    this.total ??= this.o.roots.reduce((sum, r) => sum + treeBytes(r.source), 0);
+    return this.total;
   }
 
   private async copyLoop(): Promise<void> {

@@ -72,6 +72,7 @@ export class Walker {
   private dirFds = new Map<string, number>(); // dir ident -> O_PATH fd, to find entries by key later
   private queue: DirTask[] = [];
   private copyId = 0;
+  currentFile = ""; // the file copied last submitted, for progress
   private skipped = 0;
 
   constructor(private o: WalkerOptions) {}
@@ -225,6 +226,7 @@ export class Walker {
     const ident = identOf(st);
     this.lastCopy.set(ident, seq);
     this.pathOf.set(ident, path);
+    this.currentFile = path;
     this.o.pool.submit(src, dst, path, (size) => {
       this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode });
     });

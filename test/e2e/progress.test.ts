@@ -1,0 +1,36 @@
+// Progress: redrawn in place on a terminal (run under script(1)'s pseudo-terminal), plain lines otherwise.
+import { expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { HB, run, SHIM, spawnBg, tempDir } from "../helpers/harness";
+
+test("on a terminal: one line redrawn with bytes done/total, rate, ETA, journal and file", async () => {
+  await using tmp = tempDir("progress");
+  const src = join(tmp.path, "src");
+  mkdirSync(src);
+  writeFileSync(join(src, "data.bin"), Buffer.alloc(6 << 20, 1));
+  await using owner = spawnBg(["sleep", "600"], { env: { LD_PRELOAD: SHIM } });
+  await Bun.sleep(100);
+  const cmd = `${HB} backup --raw --source ${src} --pid ${owner.pid} --throttle 4M ${join(tmp.path, "b")}`;
+  const r = await run(["script", "-qec", `stty cols 160; ${cmd}`, "/dev/null"]); // a wide terminal: nothing cut
+  expect(r.code).toBe(0);
+  const frames = r.stdout.split("\r").filter((f) => f.includes("copying "));
+  expect(frames.length).toBeGreaterThan(3); // redrawn, not printed once
+  expect(r.stdout).toContain("\x1b[2K"); // each frame clears the line
+  expect(frames.some((f) => /copying [\d.]+ MiB \/ 6\.0 MiB \(\d+%\) [\d.]+ MiB\/s ETA \d+s \| journal [\d.]+ MiB \| src\/data\.bin/.test(f))).toBe(true);
+}, 60_000);
+
+test("not a terminal: no carriage returns; --quiet: no progress at all", async () => {
+  await using tmp = tempDir("progress-plain");
+  const src = join(tmp.path, "src");
+  mkdirSync(src);
+  writeFileSync(join(src, "x"), "x");
+  await using owner = spawnBg(["sleep", "600"], { env: { LD_PRELOAD: SHIM } });
+  await Bun.sleep(100);
+  const plain = await run([HB, "backup", "--raw", "--source", src, "--pid", String(owner.pid), join(tmp.path, "b1")]);
+  expect(plain.code).toBe(0);
+  expect(plain.stderr).not.toContain("\r");
+  const quiet = await run([HB, "backup", "--raw", "--quiet", "--json", "--source", src, "--pid", String(owner.pid), join(tmp.path, "b2")]);
+  expect(quiet.stderr).toBe("");
+  expect(JSON.parse(quiet.stdout).files).toBe(1);
+}, 60_000);
