@@ -29,30 +29,48 @@ const captureState = (pid: number) => {
 };
 
 describe("faults", () => {
-  test("journal destination full: the backup fails clearly, the writer never notices", async () => {
-    await using tmp = tempDir("fault-full");
-    const src = join(tmp.path, "src");
-    const small = join(tmp.path, "small");
-    mkdirSync(src);
+  /** DEST on a 6 MiB tmpfs for the duration of body. */
+  async function onSmallFs<T>(tmp: string, body: (small: string) => Promise<T>): Promise<T> {
+    const small = join(tmp, "small");
     mkdirSync(small);
-    const mount = await run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", small]);
-    expect(mount.code).toBe(0);
+    expect((await run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", small])).code).toBe(0);
     try {
-      writeFileSync(join(src, "big"), Buffer.alloc(2 << 20, 1)); // fits; the journal will not
-      await using churn = startChurn(src);
-      await waitFor(() => existsSync(join(src, "churn")), { what: "churn to start" });
-      const backup = await run([HB, "backup", "--raw", "--source", src, "--pid", String(churn.pid), "--throttle", "1M", join(small, "b")], {
-        timeoutMs: 60_000,
-      });
-      expect(backup.code).not.toBe(0);
-      expect([8, 9]).toContain(backup.code!);
-      expect(backup.stderr).toMatch(/journal|space/i);
-      const { out, code } = await stopChurn(churn);
-      expect(code).toBe(0);
-      expect(out).toMatch(/calls \d+/);
+      return await body(small);
     } finally {
       await run(["umount", "-l", small]);
     }
+  }
+
+  test("journal destination full: exit 9 (capture), the writer never notices", async () => {
+    await using tmp = tempDir("fault-journal-full");
+    const src = join(tmp.path, "src");
+    mkdirSync(src);
+    await using churn = startChurn(src); // 64 KiB writes as fast as it can: the journal outgrows 6 MiB at once
+    await waitFor(() => existsSync(join(src, "churn")), { what: "churn to start" });
+    await onSmallFs(tmp.path, async (small) => {
+      const backup = await run([HB, "backup", "--raw", "--source", src, "--pid", String(churn.pid), "--throttle", "1M", join(small, "b")], {
+        timeoutMs: 60_000,
+      });
+      expect(backup.code).toBe(9);
+      expect(backup.stderr).toMatch(/could not write the journal/);
+    });
+    const { out, code } = await stopChurn(churn);
+    expect(code).toBe(0);
+    expect(out).toMatch(/calls \d+/);
+  }, 90_000);
+
+  test("copy destination full: exit 8 (I/O), naming the file", async () => {
+    await using tmp = tempDir("fault-copy-full");
+    const src = join(tmp.path, "src");
+    mkdirSync(src);
+    writeFileSync(join(src, "big"), Buffer.alloc(10 << 20, 1)); // more than the 6 MiB the destination has
+    await using owner = spawnBg(["sleep", "600"], { env: { LD_PRELOAD: SHIM } });
+    await Bun.sleep(100);
+    await onSmallFs(tmp.path, async (small) => {
+      const backup = await run([HB, "backup", "--raw", "--source", src, "--pid", String(owner.pid), join(small, "b")], { timeoutMs: 60_000 });
+      expect(backup.code).toBe(8);
+      expect(backup.stderr).toMatch(/copying .*big failed: errno 28/);
+    });
   }, 90_000);
 
   test("hb killed mid-copy: capture ends by lease within seconds, and the next backup works", async () => {
