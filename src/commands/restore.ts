@@ -11,7 +11,12 @@ export default defineCommand({
   }),
   args: {
     dest: { type: "positional", required: true, description: "A prepared backup" },
-    datadir: { type: "string", valueHint: "dir", description: "Where the server's datadir goes (must be empty)", required: true },
+    datadir: { type: "string", valueHint: "dir", description: "Where the server's datadir goes (must be empty)" },
+    "defaults-file": {
+      type: "string",
+      valueHint: "file",
+      description: "The target server's option file: its datadir and InnoDB data/redo/undo directories are used",
+    },
     move: { type: "boolean", description: "Rename files instead of copying them (same filesystem; the backup is used up)" },
     "force-non-empty-directories": { type: "boolean", description: "Restore into a directory that already has files (none is overwritten)" },
     ...outputArgs,
@@ -22,6 +27,7 @@ export default defineCommand({
     const { restoreBackup } = await import("../restore");
     const result = restoreBackup(args.dest, {
       datadir: args.datadir,
+      defaultsFile: args["defaults-file"],
       move: args.move === true,
       forceNonEmpty: args["force-non-empty-directories"] === true,
     });

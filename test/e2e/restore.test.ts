@@ -45,6 +45,20 @@ describe("hb restore", () => {
       expect(await checksumAll(server)).toEqual(want);
     }, 120_000);
 
+  test("--defaults-file: the datadir and InnoDB's redo directory come from the target's option file", async () => {
+    const dest = await preparedBackup("bd");
+    const datadir = join(tmp.path, "dd");
+    const redo = join(tmp.path, "redo");
+    const cnf = join(tmp.path, "target.cnf");
+    writeFileSync(cnf, `[mysqld]\ndatadir = ${datadir}\ninnodb_log_group_home_dir = ${redo}\n`);
+    const r = await run([HB, "restore", dest, "--defaults-file", cnf]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(redo)).toEqual(["ib_logfile0"]);
+    expect(existsSync(join(datadir, "ib_logfile0"))).toBe(false);
+    await using server = await startMariaDB({ datadir, binlog: false, serverId: 6, extraArgs: [`--innodb-log-group-home-dir=${redo}`] });
+    expect(await checksumAll(server)).toEqual(want);
+  }, 120_000);
+
   test("refuses a non-empty target, a running server's datadir and an unprepared backup (exit 7 / 10)", async () => {
     const dest = await preparedBackup("bx");
     const busy = join(tmp.path, "busy");
