@@ -99,6 +99,12 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       if (e instanceof HbError && e.kind === "shim") throw new HbError("shim", e.message, shimMissingHint(info));
       throw e;
     }
+    // Fail fast when another backup runs: BACKUP STAGE START would otherwise wait --lock-wait-timeout for it.
+    const running = capture.status();
+    if (running.state === "active" && running.heartbeatAgeMs < 5000) {
+      capture.detach();
+      throw new HbError("capture", `another backup is running on this server (hb pid ${running.ownerPid})`, "wait for it to finish");
+    }
     const stages = new BackupStages(db, o.lockWaitTimeoutSec);
     const safeSlave = o.safeSlaveBackup ? new SafeSlave(db, o.safeSlaveBackupTimeoutSec) : undefined;
     const session = new Session({ ...o, dest, capture, roots, include: o.include, exclude: [...defaultExcludes(info), ...o.exclude] });

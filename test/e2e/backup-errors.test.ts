@@ -91,3 +91,25 @@ describe("hb backup errors", () => {
     expect(r.code).toBe(2);
   });
 });
+
+describe("two backups at once", () => {
+  test("the second fails fast and clearly; the first is unaffected", async () => {
+    await using big = await startMariaDB({ binlog: true });
+    await big.query("CREATE DATABASE d");
+    await big.query("CREATE TABLE d.t (id INT PRIMARY KEY, pad VARCHAR(255)) ENGINE=InnoDB");
+    await big.query("INSERT INTO d.t SELECT seq, REPEAT('x', 255) FROM d.seq_1_to_20000");
+    const first = Bun.spawn([HB, "backup", "--socket", big.socket, "--user", "root", "--throttle", "8M", join(tmp.path, "first")], {
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const firstErr = new Response(first.stderr).text();
+    await Bun.sleep(1500); // well into its copy
+    const t = performance.now();
+    const second = await run([HB, "backup", "--socket", big.socket, "--user", "root", join(tmp.path, "second")]);
+    expect(second.code).toBe(9);
+    expect(second.stderr).toContain("another backup is running");
+    expect(performance.now() - t).toBeLessThan(10_000);
+    expect(await first.exited).toBe(0);
+    expect(await firstErr).toContain("backup complete");
+  }, 120_000);
+});
