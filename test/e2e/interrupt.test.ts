@@ -3,7 +3,8 @@ import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Capture } from "../../src/capture/control";
-import { HB, run, SHIM, spawnBg, tempDir, waitFor } from "../helpers/harness";
+import { HB, run, spawnBg, tempDir, waitFor } from "../helpers/harness";
+import { Scribbler } from "../helpers/scribbler";
 
 for (const signal of ["SIGTERM", "SIGINT"] as const)
   test(`${signal} mid-copy: exit 130, capture ended, prepare refuses the incomplete backup`, async () => {
@@ -11,8 +12,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const)
     const src = join(tmp.path, "src");
     mkdirSync(src);
     writeFileSync(join(src, "big"), Buffer.alloc(16 << 20, 1));
-    await using owner = spawnBg(["sleep", "600"], { env: { LD_PRELOAD: SHIM } });
-    await Bun.sleep(100);
+    await using owner = await Scribbler.start(); // a process running with the shim, up and answering
     const dest = join(tmp.path, "b");
     const hb = spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(owner.pid), "--throttle", "2M", dest], { stderr: "pipe" });
     const status = () => {

@@ -2,15 +2,15 @@
 import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HB, run, SHIM, spawnBg, tempDir } from "../helpers/harness";
+import { HB, run, tempDir } from "../helpers/harness";
+import { Scribbler } from "../helpers/scribbler";
 
 test("on a terminal: one line redrawn with bytes done/total, rate, ETA, journal and file", async () => {
   await using tmp = tempDir("progress");
   const src = join(tmp.path, "src");
   mkdirSync(src);
   writeFileSync(join(src, "data.bin"), Buffer.alloc(6 << 20, 1));
-  await using owner = spawnBg(["sleep", "600"], { env: { LD_PRELOAD: SHIM } });
-  await Bun.sleep(100);
+  await using owner = await Scribbler.start(); // a process running with the shim, up and answering
   const cmd = `${HB} backup --raw --source ${src} --pid ${owner.pid} --throttle 4M ${join(tmp.path, "b")}`;
   const r = await run(["script", "-qec", `stty cols 160; ${cmd}`, "/dev/null"]); // a wide terminal: nothing cut
   expect(r.code).toBe(0);
@@ -25,8 +25,7 @@ test("not a terminal: no carriage returns; --quiet: no progress at all", async (
   const src = join(tmp.path, "src");
   mkdirSync(src);
   writeFileSync(join(src, "x"), "x");
-  await using owner = spawnBg(["sleep", "600"], { env: { LD_PRELOAD: SHIM } });
-  await Bun.sleep(100);
+  await using owner = await Scribbler.start(); // a process running with the shim, up and answering
   const plain = await run([HB, "backup", "--raw", "--source", src, "--pid", String(owner.pid), join(tmp.path, "b1")]);
   expect(plain.code).toBe(0);
   expect(plain.stderr).not.toContain("\r");

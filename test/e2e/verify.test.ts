@@ -3,15 +3,15 @@
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, mkdirSync, openSync, closeSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { HB, run, SHIM, spawnBg, tempDir } from "../helpers/harness";
+import { HB, run, tempDir } from "../helpers/harness";
+import { Scribbler } from "../helpers/scribbler";
 
 async function backupOf(tmp: string, prepare: boolean): Promise<string> {
   const src = join(tmp, "src");
   mkdirSync(join(src, "sub"), { recursive: true });
   writeFileSync(join(src, "a"), Buffer.alloc(100_000, 7));
   writeFileSync(join(src, "sub", "b"), "bee");
-  await using owner = spawnBg(["sleep", "600"], { env: { LD_PRELOAD: SHIM } });
-  await Bun.sleep(100);
+  await using owner = await Scribbler.start(); // a process running with the shim, up and answering
   const dest = join(tmp, "b");
   expect((await run([HB, "backup", "--raw", "--source", src, "--pid", String(owner.pid), dest])).code).toBe(0);
   if (prepare) expect((await run([HB, "prepare", dest])).code).toBe(0);

@@ -64,8 +64,7 @@ describe("faults", () => {
     const src = join(tmp.path, "src");
     mkdirSync(src);
     writeFileSync(join(src, "big"), Buffer.alloc(10 << 20, 1)); // more than the 6 MiB the destination has
-    await using owner = spawnBg(["sleep", "600"], { env: { LD_PRELOAD: SHIM } });
-    await Bun.sleep(100);
+    await using owner = await Scribbler.start(); // a process running with the shim, up and answering
     await onSmallFs(tmp.path, async (small) => {
       const backup = await run([HB, "backup", "--raw", "--source", src, "--pid", String(owner.pid), join(small, "b")], { timeoutMs: 60_000 });
       expect(backup.code).toBe(8);
