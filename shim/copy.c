@@ -251,7 +251,12 @@ HB_API void hb_pool_free(struct hb_pool *p)
 }
 
 /* Small helpers so the CLI sees exactly what the shim sees (same stat encoding, *at semantics). */
-HB_API int hb_openat(int dirfd, const char *name, int flags) { return REAL(openat)(dirfd, name, flags | O_CLOEXEC, 0600); }
+/* A descriptor, or -errno (the caller tells "gone meanwhile" from real errors). */
+HB_API int hb_openat(int dirfd, const char *name, int flags)
+{
+	int fd = REAL(openat)(dirfd, name, flags | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
 HB_API int hb_close(int fd) { return REAL(close)(fd); }
 
 /* out: dev, ino, mode, size, nlink. Returns 0 or -errno. */

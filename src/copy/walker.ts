@@ -144,7 +144,10 @@ export class Walker {
     const seq = this.o.head();
     const now = fstatFd(task.fd); // the mode as of seq: a chmod before it is not journaled after it
     if (typeof now !== "number") task.mode = now.mode;
-    if (!this.dirFds.has(task.ident)) this.dirFds.set(task.ident, openAt(task.fd, ".", O.PATH | O.DIRECTORY));
+    if (!this.dirFds.has(task.ident)) {
+      const pathFd = openAt(task.fd, ".", O.PATH | O.DIRECTORY);
+      if (pathFd >= 0) this.dirFds.set(task.ident, pathFd);
+    }
     let names: string[];
     try {
       names = readdirSync(`/proc/self/fd/${task.fd}`);

@@ -94,6 +94,7 @@ export function lstatAt(dirfd: number, name: string): StatResult | number {
   return r < 0 ? r : toStat();
 }
 
+/** openat(2) with O_CLOEXEC: a descriptor, or -errno. */
 export function openAt(dirfd: number, name: string, flags: number): number {
   return shim().hb_openat(dirfd, cstr(name), flags);
 }
