@@ -1,11 +1,15 @@
 /* The copier's engine, for the CLI: a pool of threads that copy whole files with copy_file_range at
- * explicit offsets (pread/pwrite where the kernel refuses), all drawing from one token bucket. */
+ * explicit offsets (pread/pwrite where the kernel refuses), all drawing from one token bucket.
+ * The server comes first: a gentle pool runs its threads at low CPU and I/O priority, and every copy
+ * writes behind itself, so the disk never holds a burst of backup data for the server's fsyncs to wait on. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,17 +18,32 @@
 
 #define HB_API __attribute__((visibility("default")))
 #define CHUNK (1u << 20)
+#define WINDOW (8ull << 20) /* write-behind: at most two of these dirty per copy */
+#define GENTLE_NICE 10
+#define IOPRIO_WHO_THREAD 1
+#define IOPRIO_IDLE (3 << 13) /* class idle: the disk serves the server first (mq-deadline, bfq) */
+
+#define MAX_RANGES 4
 
 struct job {
 	uint64_t id;
 	int src, dst;
+	int nranges; /* 0: the whole file; else only these [from, to) ranges, the rest left a hole */
+	uint64_t ranges[2 * MAX_RANGES];
+};
+
+/* One copy in progress: where it is, and its write-behind marks. */
+struct cursor {
+	int src, dst, plain;
+	uint8_t *buf;
+	uint64_t started, waited;
 };
 
 struct hb_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	pthread_t threads[64];
-	int nthreads, stop, busy;
+	int nthreads, stop, busy, gentle;
 	_Atomic int cancel; /* stop copying now: the backup is being abandoned */
 	struct job *jobs;
 	size_t jhead, jlen, jcap; /* queue */
@@ -71,56 +90,110 @@ static size_t chunk_for(struct hb_pool *p)
 	return rate / 16 < 65536 ? 65536 : (size_t)(rate / 16);
 }
 
-static int64_t copy_fd(struct hb_pool *p, int src, int dst)
+/* Starts writeback of what was copied since *started, and waits for the window before it, then drops
+ * those pages from the cache: the backup neither piles up dirty data nor evicts the server's pages. */
+static void write_behind(int dst, uint64_t *started, uint64_t *waited, uint64_t off)
 {
-	struct stat st;
-	if (fstat(src, &st) != 0)
+	if (off - *started < WINDOW)
+		return;
+	sync_file_range(dst, (off_t)*started, (off_t)(off - *started), SYNC_FILE_RANGE_WRITE);
+	if (*started > *waited) {
+		off_t from = (off_t)*waited, len = (off_t)(*started - *waited);
+		sync_file_range(dst, from, len, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+		posix_fadvise(dst, from, len, POSIX_FADV_DONTNEED);
+		*waited = *started;
+	}
+	*started = off;
+}
+
+/* The file's data on disk before it counts as copied; the final syncfs is left with the metadata. */
+static int write_out(int dst)
+{
+	if (sync_file_range(dst, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0 &&
+	    errno != ESPIPE && errno != EINVAL)
 		return -errno;
-	/* Up to the size at the start: whatever is written later is in the journal. */
-	uint64_t size = (uint64_t)st.st_size, off = 0;
-	int plain = 0;
-	uint8_t *buf = 0;
-	while (off < size) {
+	posix_fadvise(dst, 0, 0, POSIX_FADV_DONTNEED);
+	return 0;
+}
+
+/* Copies [off, to) of the source, in chunks drawn from the token bucket. 0, or -errno. */
+static int copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uint64_t to)
+{
+	c->started = c->waited = off;
+	while (off < to) {
 		if (atomic_load(&p->cancel))
 			return -ECANCELED;
 		size_t want = chunk_for(p);
-		if (want > size - off)
-			want = (size_t)(size - off);
+		if (want > to - off)
+			want = (size_t)(to - off);
 		take_tokens(p, want);
 		ssize_t n = -1;
-		if (!plain) {
+		if (!c->plain) {
 			off_t in = (off_t)off, out = (off_t)off;
-			n = REAL(copy_file_range)(src, &in, dst, &out, want, 0);
+			n = REAL(copy_file_range)(c->src, &in, c->dst, &out, want, 0);
 			if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM))
-				plain = 1;
+				c->plain = 1;
 		}
-		if (plain) {
-			if (!buf && !(buf = malloc(CHUNK)))
+		if (c->plain) {
+			if (!c->buf && !(c->buf = malloc(CHUNK)))
 				return -ENOMEM;
-			n = REAL(pread64)(src, buf, want, (off_t)off);
+			n = REAL(pread64)(c->src, c->buf, want, (off_t)off);
 			for (ssize_t w = 0, k; n > 0 && w < n; w += k)
-				if ((k = REAL(pwrite64)(dst, buf + w, (size_t)(n - w), (off_t)off + w)) <= 0) {
+				if ((k = REAL(pwrite64)(c->dst, c->buf + w, (size_t)(n - w), (off_t)off + w)) <= 0) {
 					n = k < 0 ? -1 : (errno = ENOSPC, -1);
 					break;
 				}
 		}
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			return -e;
-		}
+		if (n < 0)
+			return -errno;
 		if (n == 0)
 			break; /* the file shrank while we copied: the journal has the truncate */
 		off += (uint64_t)n;
 		atomic_fetch_add(&p->bytes, (uint64_t)n);
+		write_behind(c->dst, &c->started, &c->waited, off);
 	}
-	free(buf);
-	return (int64_t)off;
+	return 0;
+}
+
+/* The whole file, or only the job's ranges of it (the copy keeps the source's size; the rest is a hole
+ * that the journal or nothing ever reads). Returns the size copied up to, or -errno. */
+static int64_t copy_fd(struct hb_pool *p, const struct job *j)
+{
+	struct stat st;
+	if (fstat(j->src, &st) != 0)
+		return -errno;
+	/* Up to the size at the start: whatever is written later is in the journal. */
+	uint64_t size = (uint64_t)st.st_size;
+	struct cursor c = {.src = j->src, .dst = j->dst};
+	int e = 0;
+	if (j->nranges == 0)
+		e = copy_range(p, &c, 0, size);
+	else if (ftruncate(j->dst, (off_t)size) != 0)
+		e = -errno;
+	for (int i = 0; !e && i < j->nranges; i++) {
+		uint64_t from = j->ranges[2 * i], to = j->ranges[2 * i + 1] < size ? j->ranges[2 * i + 1] : size;
+		if (from < to)
+			e = copy_range(p, &c, from, to);
+	}
+	free(c.buf);
+	if (!e)
+		e = write_out(j->dst);
+	return e ? e : (int64_t)size;
+}
+
+/* Lower this thread's CPU and I/O priority: on a busy server the backup takes what the server leaves. */
+static void be_gentle(void)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	setpriority(PRIO_PROCESS, (id_t)tid, GENTLE_NICE);
+	syscall(SYS_ioprio_set, IOPRIO_WHO_THREAD, tid, IOPRIO_IDLE);
 }
 
 static void *worker(void *arg)
 {
 	struct hb_pool *p = arg;
+	if (p->gentle)
+		be_gentle();
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (!p->stop && p->jlen == 0)
@@ -132,7 +205,7 @@ static void *worker(void *arg)
 		p->jlen--;
 		p->busy++;
 		pthread_mutex_unlock(&p->lock);
-		int64_t r = copy_fd(p, j.src, j.dst);
+		int64_t r = copy_fd(p, &j);
 		REAL(close)(j.src);
 		if (REAL(close)(j.dst) != 0 && r >= 0)
 			r = -errno;
@@ -155,7 +228,8 @@ static void *worker(void *arg)
 	return 0;
 }
 
-HB_API struct hb_pool *hb_pool_new(int threads, uint64_t rate)
+/* gentle: run the copy threads at low CPU and I/O priority. */
+HB_API struct hb_pool *hb_pool_new(int threads, uint64_t rate, int gentle)
 {
 	if (threads < 1 || threads > 64)
 		return 0;
@@ -164,6 +238,7 @@ HB_API struct hb_pool *hb_pool_new(int threads, uint64_t rate)
 	pthread_mutex_init(&p->bucket, 0);
 	pthread_cond_init(&p->wake, 0);
 	p->rate = rate;
+	p->gentle = gentle;
 	p->burst = rate ? (double)rate / 10 + CHUNK : 0;
 	p->last_ns = hb_now_ns();
 	for (int i = 0; i < threads; i++)
@@ -172,9 +247,14 @@ HB_API struct hb_pool *hb_pool_new(int threads, uint64_t rate)
 	return p;
 }
 
-/* Takes ownership of both descriptors: the pool closes them. */
-HB_API int hb_pool_submit(struct hb_pool *p, uint64_t id, int src, int dst)
+/* Takes ownership of both descriptors: the pool closes them. ranges: nranges [from, to) pairs, or none. */
+HB_API int hb_pool_submit_ranges(struct hb_pool *p, uint64_t id, int src, int dst, const uint64_t *ranges, int nranges)
 {
+	if (nranges < 0 || nranges > MAX_RANGES)
+		return -EINVAL;
+	struct job j = {.id = id, .src = src, .dst = dst, .nranges = nranges};
+	if (nranges)
+		memcpy(j.ranges, ranges, (size_t)nranges * 2 * sizeof *ranges);
 	pthread_mutex_lock(&p->lock);
 	if (p->jlen == p->jcap) {
 		size_t cap = p->jcap ? p->jcap * 2 : 64;
@@ -190,11 +270,16 @@ HB_API int hb_pool_submit(struct hb_pool *p, uint64_t id, int src, int dst)
 		p->jhead = 0;
 		p->jcap = cap;
 	}
-	p->jobs[(p->jhead + p->jlen) % p->jcap] = (struct job){id, src, dst};
+	p->jobs[(p->jhead + p->jlen) % p->jcap] = j;
 	p->jlen++;
 	pthread_cond_signal(&p->wake);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
+}
+
+HB_API int hb_pool_submit(struct hb_pool *p, uint64_t id, int src, int dst)
+{
+	return hb_pool_submit_ranges(p, id, src, dst, 0, 0);
 }
 
 /* Completed jobs as (id, result) pairs into out (room for max pairs); returns pairs. */

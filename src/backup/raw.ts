@@ -13,6 +13,7 @@ export interface RawBackupOptions {
   pid: number;
   throttleBytesPerSec: number; // 0 = unlimited
   parallel: number;
+  gentle: boolean; // copy at low CPU and I/O priority
   ringBytes: number;
   leaseMs?: number;
   json?: boolean;

@@ -8,7 +8,7 @@ import { leftOut } from "../paths";
 import { Capture, shimErrorText } from "../capture/control";
 import { NeedTracker, parseEvents, type Need, type NsEvent } from "../capture/events";
 import { CopyPool } from "../copy/pool";
-import { Walker } from "../copy/walker";
+import { Walker, type WalkerOptions } from "../copy/walker";
 import { shim } from "../shim/ffi";
 import { writeState } from "./dest";
 import { startProgress } from "./progress";
@@ -28,6 +28,8 @@ export interface SessionOptions {
   include?: string[]; // root-relative globs of user tables' files (see leftOut)
   throttleBytesPerSec: number;
   parallel: number;
+  gentle: boolean; // copy at low CPU and I/O priority
+  copyRanges?: WalkerOptions["ranges"]; // files copied only in part (InnoDB's redo log)
   ringBytes: number;
   leaseMs?: number;
 }
@@ -48,7 +50,7 @@ export class Session {
   constructor(private o: SessionOptions) {
     writeState(o.dest, "copying");
     this.journalFd = openSync(join(o.dest, ".hb", "journal"), "wx", 0o600);
-    this.pool = new CopyPool(o.parallel, o.throttleBytesPerSec);
+    this.pool = new CopyPool(o.parallel, o.throttleBytesPerSec, o.gentle);
     const skip = leftOut(o.include ?? [], o.exclude);
     this.walker = new Walker({
       head: () => o.capture.head(),
@@ -58,6 +60,7 @@ export class Session {
       maxOutstanding: o.parallel * 4,
       tick: () => this.tick(),
       skip: (rel) => skip(rel),
+      ranges: o.copyRanges,
     });
   }
 

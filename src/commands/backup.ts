@@ -18,6 +18,7 @@ export default defineCommand({
     pid: { type: "string", valueHint: "pid", description: "Process that writes --source, started with the shim preloaded (raw mode)" },
     throttle: { type: "string", valueHint: "rate", description: "Copy at most this many bytes per second, e.g. 100M (0 = no limit)" },
     parallel: { type: "string", valueHint: "n", description: "Files copied at once, 1 to 64", default: "4" },
+    priority: { type: "string", valueHint: "low|normal", description: "CPU and disk priority of the copy: low leaves the server first", default: "low" },
     ring: { type: "string", valueHint: "size", description: "Shared-memory ring between server and hb, e.g. 64M", default: "64M" },
     "lock-wait-timeout": { type: "string", valueHint: "duration", description: "Longest wait for each BACKUP STAGE, e.g. 60s", default: "60s" },
     "slave-info": { type: "boolean", description: "On a replica, write xtrabackup_slave_info to start a new replica from" },
@@ -40,6 +41,7 @@ export default defineCommand({
       pid: parseIntegerArg(args.pid, "--pid", 1, 2 ** 22),
       throttleBytesPerSec: args.throttle === undefined ? 0 : parseRateArg(args.throttle, "--throttle"),
       parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
+      gentle: parsePriority(args.priority),
       ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
       json: args.json === true,
       quiet: args.quiet === true,
@@ -50,6 +52,12 @@ export default defineCommand({
     if (options.json) printJson(result);
   },
 });
+
+/** --priority low (the default) runs the copy threads at nice 10 and idle I/O class. */
+function parsePriority(value: string): boolean {
+  if (value === "low" || value === "normal") return value === "low";
+  throw new HbError("usage", `--priority must be low or normal, not '${value}'`);
+}
 
 const globs = (text: string | undefined) => (text ?? "").split(",").map((g) => g.trim()).filter(Boolean);
 
@@ -67,6 +75,7 @@ async function runServer(args: any) {
     connection: connectionFlags(args),
     throttleBytesPerSec: args.throttle === undefined ? 0 : parseRateArg(args.throttle, "--throttle"),
     parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
+    gentle: parsePriority(args.priority),
     ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
     lockWaitTimeoutSec: parseDuration(args["lock-wait-timeout"], "--lock-wait-timeout") / 1000,
     slaveInfo: args["slave-info"] === true,

@@ -11,20 +11,24 @@ export class CopyPool {
   constructor(
     readonly threads: number,
     rateBytesPerSec: number,
+    gentle = false,
   ) {
-    const h = shim().hb_pool_new(threads, rateBytesPerSec) as Handle | null;
+    const h = shim().hb_pool_new(threads, rateBytesPerSec, gentle ? 1 : 0) as Handle | null;
     if (!h) throw new HbError("internal", "could not start the copy threads");
     this.handle = h;
   }
 
   /** Copies src to dst (the pool closes both); onDone gets the bytes copied. Errors throw from poll(). */
-  submit(src: number, dst: number, what: string, onDone: (bytes: number) => void): void {
+  /** ranges: only these [from, to) byte ranges of src (the copy keeps src's size; the rest is a hole). */
+  submit(src: number, dst: number, what: string, onDone: (bytes: number) => void, ranges?: [number, number][]): void {
     const id = this.nextId++;
     this.waiting.set(id, (bytes) => {
       if (bytes < 0) throw new HbError("io", `copying ${what} failed: errno ${-bytes}`);
       onDone(bytes);
     });
-    shim().hb_pool_submit(this.handle, id, src, dst);
+    const flat = new BigUint64Array((ranges ?? []).flat().map(BigInt));
+    const r = shim().hb_pool_submit_ranges(this.handle, id, src, dst, flat, ranges?.length ?? 0);
+    if (r !== 0) throw new HbError("internal", `could not queue the copy of ${what}: errno ${-r}`);
   }
 
   get pending(): number {
@@ -54,10 +58,15 @@ export class CopyPool {
   /** Waits until at most `limit` copies are outstanding, running `tick` while it waits. */
   async waitBelow(limit: number, tick?: () => void): Promise<void> {
     this.poll();
+    // Poll often while copies finish quickly (small files), back off while big ones run: every wake-up
+    // is CPU the server could have had.
+    let nap = 1;
     while (this.waiting.size > limit) {
       tick?.();
-      await Bun.sleep(2);
+      await Bun.sleep(nap);
+      const before = this.waiting.size;
       this.poll();
+      nap = this.waiting.size < before ? 1 : Math.min(nap * 2, 16);
     }
   }
 
