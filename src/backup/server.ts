@@ -3,7 +3,7 @@
 // re-copies of what the shim cannot see (I7), BACKUP STAGE END, metadata.
 import { relative } from "node:path";
 import { HbError } from "../errors";
-import { log } from "../log";
+import { log, step } from "../log";
 import { Capture } from "../capture/control";
 import { connect, type ConnectionFlags } from "../connect/client";
 import { resolveConnection } from "../connect/options";
@@ -17,6 +17,7 @@ import { prepareDest } from "./dest";
 import { writeServerMetadata } from "./metadata";
 import { Session, type SessionRoot } from "./session";
 import { recopyUnderLock } from "./recopy";
+import { liveRedoCopy } from "./innodb-redo";
 import { join } from "node:path";
 import { isDir } from "../shim/ffi";
 import { tablesTouched } from "../ddl/from-journal";
@@ -28,6 +29,7 @@ export interface ServerBackupOptions {
   connection: ConnectionFlags;
   throttleBytesPerSec: number;
   parallel: number;
+  gentle: boolean; // copy at low CPU and I/O priority
   ringBytes: number;
   lockWaitTimeoutSec: number;
   slaveInfo: boolean;
@@ -107,7 +109,16 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     }
     const stages = new BackupStages(db, o.lockWaitTimeoutSec);
     const safeSlave = o.safeSlaveBackup ? new SafeSlave(db, o.safeSlaveBackupTimeoutSec) : undefined;
-    const session = new Session({ ...o, dest, capture, roots, include: o.include, exclude: [...defaultExcludes(info), ...o.exclude] });
+    const redo = liveRedoCopy(info.innodbLogGroupHomeDir);
+    const session = new Session({
+      ...o,
+      dest,
+      capture,
+      roots,
+      include: o.include,
+      exclude: [...defaultExcludes(info), ...o.exclude],
+      copyRanges: redo.ranges,
+    });
     let coords: Coordinates | undefined;
     let lockTimeMs = 0;
     let stats: ReturnType<Session["stats"]>;
@@ -116,21 +127,31 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     let disagreements: string[] = [];
     try {
       await stages.start(); // one backup at a time; DDL logging starts
+      step("START");
       session.begin();
+      await redo.captureBegan(db);
+      step("capture began");
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
       await session.copyAll();
+      step("copied");
       await safeSlave?.stopSqlThread();
       second = await db.second();
       await stages.enter("FLUSH");
+      step("FLUSH");
       await session.copyAll(); // whatever DDL finished meanwhile
       const lockStart = performance.now();
       await stages.enter("BLOCK_DDL");
+      step("BLOCK_DDL");
       await stages.enter("BLOCK_COMMIT");
+      step("BLOCK_COMMIT");
       coords = await readCoordinates(db, second, { slaveInfo: o.slaveInfo });
       ddl = parseServerDdlLog(join(info.datadir, "ddl.log")); // complete: DDL is blocked from BLOCK_DDL on
+      step("coordinates");
       session.end();
+      step("capture ended");
       await recopyUnderLock(session);
       await stages.end();
+      step("END");
       lockTimeMs = Math.round(performance.now() - lockStart);
       await safeSlave?.restart();
       log.info(`lock held ${lockTimeMs} ms (BLOCK_DDL to END)`);
@@ -141,6 +162,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       writeDdlLog(dest, ddl);
       writeServerMetadata(dest, { info, coords, lockTimeMs, argv: o.argv, startedAt, stats });
       await session.finish("mariadb");
+      step("synced");
     } finally {
       await stages.end().catch(() => {}); // a disconnect releases it anyway
       await second?.close();

@@ -61,6 +61,7 @@ export interface WalkerOptions {
   maxOutstanding: number;
   tick: () => void; // called while waiting: drains namespace events
   skip?: (rootRelative: string) => boolean; // left out of the backup
+  ranges?: (absPath: string, src: number, size: number) => [number, number][] | undefined; // copy only these
 }
 
 export class Walker {
@@ -230,9 +231,15 @@ export class Walker {
     this.lastCopy.set(ident, seq);
     this.pathOf.set(ident, path);
     this.currentFile = path;
-    this.o.pool.submit(src, dst, path, (size) => {
-      this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode });
-    });
+    this.o.pool.submit(
+      src,
+      dst,
+      path,
+      (size) => {
+        this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode });
+      },
+      this.o.ranges?.(path, src, st.size),
+    );
   }
 
   /** Waits for every copy in flight. */
