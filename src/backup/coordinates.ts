@@ -22,14 +22,19 @@ export interface Coordinates {
  * connection holds the backup stages.
  */
 export async function readCoordinates(db: Db, second: Db, o: { slaveInfo: boolean }): Promise<Coordinates> {
-  await second.query("FLUSH NO_WRITE_TO_BINLOG ENGINE LOGS");
-  const [master] = await db.query<{ File: string; Position: string | number }[]>("SHOW MASTER STATUS");
-  const [gtid] = await db.query<{ pos: string }[]>("SELECT @@GLOBAL.gtid_current_pos AS pos");
-  const [lsn] = await db.query<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Innodb_lsn_current'");
+  // Commits are blocked: the coordinates cannot move, so the flush and the reads go in parallel (the lock
+  // lasts as long as the slowest of them, not their sum).
+  const [, [master], [point]] = await Promise.all([
+    second.query("FLUSH NO_WRITE_TO_BINLOG ENGINE LOGS"),
+    db.query<{ File: string; Position: string | number }[]>("SHOW MASTER STATUS"),
+    db.query<{ gtid: string; lsn: string | null }[]>(
+      "SELECT @@GLOBAL.gtid_current_pos AS gtid, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_LSN_CURRENT') AS lsn",
+    ),
+  ]);
   const coords: Coordinates = {
-    binlog: master ? { file: master.File, position: String(master.Position), gtid: gtid?.pos ?? "" } : undefined,
+    binlog: master ? { file: master.File, position: String(master.Position), gtid: point?.gtid ?? "" } : undefined,
     replicas: [],
-    lsn: lsn ? String(lsn.Value) : "0",
+    lsn: point?.lsn ? String(point.lsn) : "0",
   };
   if (o.slaveInfo) {
     const [slavePos] = await db.query<{ pos: string }[]>("SELECT @@GLOBAL.gtid_slave_pos AS pos");

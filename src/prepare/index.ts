@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { writeState } from "../backup/dest";
 import { fastCrc } from "../journal/crc-native";
 import { validateJournal } from "../journal/reader";
-import { log } from "../log";
+import { log, step } from "../log";
 import { readManifest } from "../manifest";
 import { checkDestLayout } from "./layout";
 import { checkCopies, materialize, treeTop } from "./materialize";
@@ -51,15 +51,19 @@ export async function prepareBackup(destArg: string, opts: PrepareOptions = {}):
   }
 
   const manifest = readManifest(dest);
+  step("manifest read");
   const journal = validateJournal(join(dest, ".hb", "journal"), await fastCrc());
   info(`journal valid: ${journal.records} records, ${journal.bytes} bytes`);
+  step("journal validated");
   const plan = planPrepare(manifest, journal.namespace);
   checkCopies(dest, plan);
   checkDestLayout(dest, treeTop(plan));
   for (const path of plan.skipped) log.warn(`skipped ${path}: not a file, directory or symlink`);
 
+  step("planned");
   writeState(dest, "preparing");
   const replay = materialize(dest, plan, journal.path);
+  step("materialized");
   writeState(dest, "prepared");
 
   Object.assign(result, {
