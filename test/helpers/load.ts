@@ -84,7 +84,7 @@ export interface SysbenchHandle {
 
 // [ 1s ] thds: 4 tps: 3704.37 qps: 22230.22 (r/w/o: 0.00/14818.48/7411.74) lat (ms,99%): 3.13 err/s: 0.00 reconn/s: 0.00
 const SAMPLE =
-  /^\[ (\d+)s \] thds: (\d+) tps: ([\d.]+) qps: ([\d.]+) \(r\/w\/o: [\d./]+\) lat \(ms,99%\): ([\d.]+) err\/s: ([\d.]+) reconn\/s: ([\d.]+)/;
+  /^\[ (\d+)s \] thds: (\d+) tps: ([\d.]+) qps: ([\d.]+) \(r\/w\/o: [\d./]+\) lat \(ms,\d+%\): ([\d.]+) err\/s: ([\d.]+) reconn\/s: ([\d.]+)/;
 
 function parseSample(line: string, at: number): SysbenchSample | undefined {
   const m = SAMPLE.exec(line);
@@ -128,7 +128,7 @@ export function sysbenchRun(server: Server, opts: SysbenchRunOptions): SysbenchH
     `--threads=${opts.threads}`,
     `--time=${opts.seconds ?? 0}`,
     "--report-interval=1",
-    "--percentile=99",
+    ...(opts.extraArgs?.some((a) => a.startsWith("--percentile")) ? [] : ["--percentile=99"]),
     ...(opts.rate ? [`--rate=${opts.rate}`] : []),
     ...(opts.extraArgs ?? []),
     "run",

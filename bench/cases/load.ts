@@ -1,0 +1,94 @@
+// Cases 2 and 3: the server under sysbench oltp_write_only (4 threads) across the whole backup, for no
+// backup, hb and mariabackup, alternating. Inside each backup's window: the load's TPS and worst
+// transaction (sysbench, per second), a commit probe's p99 and max, and the backup lock seen from the
+// server. "none" uses the window length of the hb run before it. The backups are kept for case 4.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { sysbenchRun } from "../../test/helpers/load";
+import type { Server } from "../../test/helpers/mariadb";
+import { watchBackupLock, type LockWindow } from "../lib/lock-watch";
+import { latencyIn, startProbe } from "../lib/probe";
+import { summarize } from "../lib/stats";
+import { hbBackup, mariabackupBackup, type ToolRun } from "../lib/tools";
+import { tpsIn, worstIn } from "../lib/window";
+
+type LoadTool = "none" | "hb" | "hb-throttled" | "mariabackup";
+/** The rate of the "hb-throttled" runs: what a DBA sets to put the server first on a saturated machine. */
+export const THROTTLE = process.env.HB_BENCH_THROTTLE ?? "50M";
+
+export interface LoadRun {
+  round: number;
+  tool: LoadTool;
+  windowMs: number;
+  tps: number;
+  sysbenchMaxMs: number;
+  probeP99Ms: number;
+  probeMaxMs: number;
+  lock: LockWindow;
+  reportedLockMs: number | null;
+  dest?: string;
+}
+
+export async function loadCase(server: Server, work: string, rounds: number) {
+  const runs: LoadRun[] = [];
+  let lastWindow = 10_000;
+  for (let round = 0; round < rounds; round++)
+    for (const tool of ["hb", "none", "mariabackup", "hb-throttled"] as LoadTool[]) {
+      const dest = join(work, `load-${tool}-${round}`);
+      const load = sysbenchRun(server, { test: "oltp_write_only", threads: 4, extraArgs: ["--percentile=100"] });
+      const probe = await startProbe(server);
+      const lock = await watchBackupLock(server);
+      await Bun.sleep(5000); // warm: the window compares like with like
+      const [d0, p0] = [Date.now(), performance.now()];
+      let run: ToolRun | undefined;
+      if (tool === "hb") run = await hbBackup(server, dest);
+      else if (tool === "hb-throttled") run = await hbBackup(server, dest, ["--throttle", THROTTLE]);
+      else if (tool === "mariabackup") run = await mariabackupBackup(server, dest);
+      else await Bun.sleep(lastWindow);
+      if (tool === "hb-throttled") rmSync(dest, { recursive: true, force: true });
+      const [d1, p1] = [Date.now(), performance.now()];
+      if (tool === "hb") lastWindow = d1 - d0;
+      await Bun.sleep(2000);
+      const lockWindow = await lock.stop();
+      await probe.stop();
+      const res = await load.stop();
+      const latency = latencyIn(probe, p0, p1);
+      runs.push({
+        round,
+        tool,
+        windowMs: d1 - d0,
+        tps: tpsIn(res.samples, d0, d1),
+        sysbenchMaxMs: worstIn(res.samples, d0, d1),
+        probeP99Ms: latency.p99Ms,
+        probeMaxMs: latency.maxMs,
+        lock: lockWindow,
+        reportedLockMs: run?.reportedLockMs ?? null,
+        dest: tool === "hb" || tool === "mariabackup" ? dest : undefined,
+      });
+    }
+  const of = (tool: LoadTool, pick: (r: LoadRun) => number | null) =>
+    summarize(runs.filter((r) => r.tool === tool).map((r) => pick(r) ?? Number.NaN).filter((x) => !Number.isNaN(x)));
+  // Ratios per round (same minute, same server state), then their median.
+  const ratio = (tool: LoadTool, pick: (r: LoadRun) => number) =>
+    summarize(
+      Array.from({ length: rounds }, (_, round) => {
+        const a = runs.find((r) => r.round === round && r.tool === tool)!;
+        const b = runs.find((r) => r.round === round && r.tool === "none")!;
+        return pick(a) / pick(b);
+      }),
+    );
+  const tools = ["none", "hb", "hb-throttled", "mariabackup"] as const;
+  return {
+    runs,
+    window: Object.fromEntries(tools.map((t) => [t, of(t, (r) => r.windowMs)])),
+    tps: Object.fromEntries(tools.map((t) => [t, of(t, (r) => r.tps)])),
+    sysbenchMaxMs: Object.fromEntries(tools.map((t) => [t, of(t, (r) => r.sysbenchMaxMs)])),
+    probeP99Ms: Object.fromEntries(tools.map((t) => [t, of(t, (r) => r.probeP99Ms)])),
+    probeMaxMs: Object.fromEntries(tools.map((t) => [t, of(t, (r) => r.probeMaxMs)])),
+    tpsRatio: Object.fromEntries(tools.map((t) => [t, ratio(t, (r) => r.tps)])),
+    maxLatencyRatio: Object.fromEntries(tools.map((t) => [t, ratio(t, (r) => r.sysbenchMaxMs)])),
+    lockBlockDdlMs: { hb: of("hb", (r) => r.lock.blockDdlMs), mariabackup: of("mariabackup", (r) => r.lock.blockDdlMs) },
+    lockBlockCommitMs: { hb: of("hb", (r) => r.lock.blockCommitMs), mariabackup: of("mariabackup", (r) => r.lock.blockCommitMs) },
+    hbReportedLockMs: of("hb", (r) => r.reportedLockMs),
+  };
+}
