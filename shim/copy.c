@@ -116,8 +116,9 @@ static int write_out(int dst)
 	return 0;
 }
 
-/* Copies [off, to) of the source, in chunks drawn from the token bucket. 0, or -errno. */
-static int copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uint64_t to)
+/* Copies [off, to) of the source, in chunks drawn from the token bucket. Returns where it stopped (short
+ * of `to` when the file shrank meanwhile), or -errno. */
+static int64_t copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uint64_t to)
 {
 	c->started = c->waited = off;
 	while (off < to) {
@@ -152,7 +153,7 @@ static int copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uint64_
 		atomic_fetch_add(&p->bytes, (uint64_t)n);
 		write_behind(c->dst, &c->started, &c->waited, off);
 	}
-	return 0;
+	return (int64_t)off;
 }
 
 /* The whole file, or only the job's ranges of it (the copy keeps the source's size; the rest is a hole
@@ -165,20 +166,24 @@ static int64_t copy_fd(struct hb_pool *p, const struct job *j)
 	/* Up to the size at the start: whatever is written later is in the journal. */
 	uint64_t size = (uint64_t)st.st_size;
 	struct cursor c = {.src = j->src, .dst = j->dst};
-	int e = 0;
+	int64_t end = (int64_t)size;
 	if (j->nranges == 0)
-		e = copy_range(p, &c, 0, size);
+		end = copy_range(p, &c, 0, size); /* the copy is as long as what was read */
 	else if (ftruncate(j->dst, (off_t)size) != 0)
-		e = -errno;
-	for (int i = 0; !e && i < j->nranges; i++) {
+		end = -errno;
+	for (int i = 0; end >= 0 && i < j->nranges; i++) {
 		uint64_t from = j->ranges[2 * i], to = j->ranges[2 * i + 1] < size ? j->ranges[2 * i + 1] : size;
-		if (from < to)
-			e = copy_range(p, &c, from, to);
+		int64_t r = from < to ? copy_range(p, &c, from, to) : 0;
+		if (r < 0)
+			end = r;
 	}
 	free(c.buf);
-	if (!e)
-		e = write_out(j->dst);
-	return e ? e : (int64_t)size;
+	if (end >= 0) {
+		int e = write_out(j->dst);
+		if (e)
+			end = e;
+	}
+	return end;
 }
 
 /* Lower this thread's CPU and I/O priority: on a busy server the backup takes what the server leaves. */
