@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { HB, run, tempDir } from "../test/helpers/harness";
 import { sysbenchPrepare, sysbenchRun } from "../test/helpers/load";
 import { startMariaDB } from "../test/helpers/mariadb";
+import { startProbe } from "./lib/probe";
 
 const tool = process.argv[2] ?? "hb";
 const extra = process.argv.slice(3);
@@ -21,18 +22,7 @@ await using tmp = tempDir("bench-trace");
 const dest = join(process.env.HB_TRACE_DEST || tmp.path, `dest-${process.pid}`);
 const load = sysbenchRun(server, { test: "oltp_write_only", threads: 4, seconds: 0, extraArgs: ["--percentile=100"] });
 await Bun.sleep(5000);
-// A commit probe of our own: one more session committing tiny transactions back to back, timestamped.
-const probe = await server.connect();
-await probe.query("CREATE TABLE IF NOT EXISTS test.probe (id INT AUTO_INCREMENT PRIMARY KEY, at BIGINT)");
-const commits: [number, number][] = [];
-let probing = true;
-const probing$ = (async () => {
-  while (probing) {
-    const a = performance.now();
-    await probe.query("INSERT INTO test.probe (at) VALUES (?)", [Date.now()]);
-    commits.push([a, performance.now() - a]);
-  }
-})();
+const probe = await startProbe(server);
 await Bun.sleep(1000);
 const t0 = Date.now();
 const p0 = performance.now();
@@ -47,10 +37,8 @@ if (tool === "hb") {
 const t1 = Date.now();
 await Bun.sleep(Number(process.env.HB_TRACE_AFTER ?? 4000));
 const res = await load.stop();
-probing = false;
-await probing$;
-await probe.end();
-for (const [a, ms] of commits) if (ms > 40) console.log(`probe commit at @${Math.round(a - p0 + t0)} took ${Math.round(ms)} ms`);
+await probe.stop();
+for (const [a, ms] of probe.commits) if (ms > 40) console.log(`probe commit at @${Math.round(a - p0 + t0)} took ${Math.round(ms)} ms`);
 for (const s of res.samples) {
   const mark = s.at - 1000 >= t0 - 500 && s.at <= t1 + 500 ? "*" : " ";
   console.log(`${mark} ${String(s.second).padStart(3)}s tps ${s.tps.toFixed(0).padStart(5)} max ${s.latencyP99Ms.toFixed(1).padStart(7)} ms`);

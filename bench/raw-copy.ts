@@ -1,8 +1,9 @@
 // Raw copy throughput against cp -r of the same tree in the same run (both followed by a sync, since hb
 // syncs its backup), and the throttle's accuracy. The source's owner is an idle process with the shim.
-import { mkdirSync, openSync, closeSync, writeSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, openSync, closeSync, writeSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { HB, SHIM, run, spawnBg, tempDir } from "../test/helpers/harness";
+import { dropCaches } from "./lib/caches";
 
 /** A tree of `files` files of `fileMiB` MiB each, in 8 directories, with incompressible data. */
 function makeTree(dir: string, files: number, fileMiB: number) {
@@ -17,16 +18,6 @@ function makeTree(dir: string, files: number, fileMiB: number) {
       writeSync(fd, chunk);
     }
     closeSync(fd);
-  }
-}
-
-function dropCaches(): boolean {
-  Bun.spawnSync(["sync"]);
-  try {
-    writeFileSync("/proc/sys/vm/drop_caches", "3");
-    return true;
-  } catch {
-    return false;
   }
 }
 

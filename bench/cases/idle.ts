@@ -1,20 +1,11 @@
 // Case 1: an idle server backed up by hb, by mariabackup and by cp -r, alternating, each from a cold page
 // cache and timed until its copy is on disk (hb syncs; the others are followed by `sync`).
-import { rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "../../test/helpers/mariadb";
+import { dropCaches } from "../lib/caches";
 import { summarize } from "../lib/stats";
 import { cpCopy, hbBackup, mariabackupBackup, syncMs, type ToolRun } from "../lib/tools";
-
-export function dropCaches(): boolean {
-  Bun.spawnSync(["sync"]);
-  try {
-    writeFileSync("/proc/sys/vm/drop_caches", "3");
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const TOOLS = { hb: hbBackup, mariabackup: mariabackupBackup, cp: cpCopy } as const;
 export type IdleTool = keyof typeof TOOLS;

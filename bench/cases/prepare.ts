@@ -3,7 +3,7 @@
 import { run } from "../../test/helpers/harness";
 import { summarize } from "../lib/stats";
 import { hbPrepare, mariabackupPrepare } from "../lib/tools";
-import { dropCaches } from "./idle";
+import { dropCaches } from "../lib/caches";
 
 export async function prepareCase(hbDests: string[], mariabackupDests: string[]) {
   const noRecover: number[] = [];
