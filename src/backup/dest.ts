@@ -6,7 +6,6 @@ import {
   constants,
   existsSync,
   fsyncSync,
-  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -62,16 +61,16 @@ export function existingAncestor(target: string): string {
   return dir;
 }
 
-/** Creates a checked DEST and its .hb/data, 0700. */
+/** Creates a checked DEST (0700) and its .hb/data; .hb must be new: one planted meanwhile is not followed. */
 export function createDest(target: string, dest = target): void {
   try {
-    mkdirSync(join(target, ".hb", "data"), { recursive: true, mode: 0o700 });
+    mkdirSync(target, { recursive: true, mode: 0o700 });
     chmodSync(target, 0o700); // also when DEST existed (empty): a backup is readable by its owner only
+    mkdirSync(join(target, ".hb"), { mode: 0o700 });
+    mkdirSync(join(target, ".hb", "data"), { mode: 0o700 });
   } catch (e) {
     throw new HbError("destination", `cannot create ${dest}: ${(e as Error).message}`);
   }
-  const hb = lstatSync(join(target, ".hb"));
-  if (!hb.isDirectory() || hb.uid !== euid()) throw new HbError("destination", `${dest}/.hb is not a directory of this user's (a symlink?)`);
 }
 
 /** checkDest, then createDest. */
