@@ -15,6 +15,8 @@
 #define HB_API __attribute__((visibility("default")))
 #define CHUNK (1u << 20)
 
+uint32_t hb_crc32c(uint32_t crc, const void *buf, size_t n);
+
 struct job {
 	uint64_t id;
 	int src, dst;
@@ -28,7 +30,7 @@ struct hb_pool {
 	_Atomic int cancel; /* stop copying now: the backup is being abandoned */
 	struct job *jobs;
 	size_t jhead, jlen, jcap; /* queue */
-	uint64_t *done;            /* (id, result) pairs; result = bytes, or -errno */
+	uint64_t *done;            /* (id, result, crc) triples; result = bytes, or -errno */
 	size_t dlen, dcap;
 	_Atomic uint64_t bytes;
 	/* token bucket: rate 0 = unlimited; tokens may go negative (debt), and takers sleep it off */
@@ -118,6 +120,31 @@ static int64_t copy_fd(struct hb_pool *p, int src, int dst)
 	return (int64_t)off;
 }
 
+/* CRC32C of the first n bytes of fd, read back (the pages are still in the page cache just after a copy);
+ * the manifest keeps it, so that prepare and verify find a copy damaged later. -errno on a read error. */
+static int64_t crc_fd(int fd, uint64_t n)
+{
+	uint8_t *buf = malloc(CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	uint32_t crc = 0;
+	for (uint64_t off = 0; off < n;) {
+		size_t want = n - off < CHUNK ? (size_t)(n - off) : CHUNK;
+		ssize_t k = REAL(pread64)(fd, buf, want, (off_t)off);
+		if (k <= 0) {
+			int e = k < 0 ? errno : EIO;
+			free(buf);
+			return -e;
+		}
+		crc = hb_crc32c(crc, buf, (size_t)k);
+		off += (uint64_t)k;
+	}
+	free(buf);
+	return crc;
+}
+
+HB_API int64_t hb_file_crc32c(int fd, uint64_t n) { return crc_fd(fd, n); }
+
 static void *worker(void *arg)
 {
 	struct hb_pool *p = arg;
@@ -132,13 +159,15 @@ static void *worker(void *arg)
 		p->jlen--;
 		p->busy++;
 		pthread_mutex_unlock(&p->lock);
-		int64_t r = copy_fd(p, j.src, j.dst);
+		int64_t r = copy_fd(p, j.src, j.dst), crc = 0;
+		if (r >= 0 && (crc = crc_fd(j.dst, (uint64_t)r)) < 0)
+			r = crc;
 		REAL(close)(j.src);
 		if (REAL(close)(j.dst) != 0 && r >= 0)
 			r = -errno;
 		pthread_mutex_lock(&p->lock);
 		p->busy--;
-		if (p->dlen + 2 > p->dcap) {
+		if (p->dlen + 3 > p->dcap) {
 			size_t cap = p->dcap ? p->dcap * 2 : 256;
 			uint64_t *d = realloc(p->done, cap * sizeof *d);
 			if (d) {
@@ -146,9 +175,10 @@ static void *worker(void *arg)
 				p->dcap = cap;
 			}
 		}
-		if (p->dlen + 2 <= p->dcap) {
+		if (p->dlen + 3 <= p->dcap) {
 			p->done[p->dlen++] = j.id;
 			p->done[p->dlen++] = (uint64_t)r;
+			p->done[p->dlen++] = (uint64_t)crc;
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -197,16 +227,16 @@ HB_API int hb_pool_submit(struct hb_pool *p, uint64_t id, int src, int dst)
 	return 0;
 }
 
-/* Completed jobs as (id, result) pairs into out (room for max pairs); returns pairs. */
+/* Completed jobs as (id, result, crc) triples into out (room for max triples); returns triples. */
 HB_API int hb_pool_poll(struct hb_pool *p, uint64_t *out, int max)
 {
 	pthread_mutex_lock(&p->lock);
-	size_t pairs = p->dlen / 2 < (size_t)max ? p->dlen / 2 : (size_t)max;
-	memcpy(out, p->done, pairs * 2 * sizeof *out);
-	memmove(p->done, p->done + pairs * 2, (p->dlen - pairs * 2) * sizeof *out);
-	p->dlen -= pairs * 2;
+	size_t n = p->dlen / 3 < (size_t)max ? p->dlen / 3 : (size_t)max;
+	memcpy(out, p->done, n * 3 * sizeof *out);
+	memmove(p->done, p->done + n * 3, (p->dlen - n * 3) * sizeof *out);
+	p->dlen -= n * 3;
 	pthread_mutex_unlock(&p->lock);
-	return (int)pairs;
+	return (int)n;
 }
 
 /* Jobs queued or running. */
