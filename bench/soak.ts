@@ -13,7 +13,8 @@ import { rollForwardAndCompare } from "../test/helpers/replica-oracle";
 const COUNT = Number(process.env.HB_SOAK_COUNT ?? 20);
 const TABLES = Number(process.env.HB_SOAK_TABLES ?? 4);
 const ROWS = Number(process.env.HB_SOAK_ROWS ?? 20_000);
-const THROTTLE = process.env.HB_SOAK_THROTTLE ?? "8M"; // ~20 s per backup of the ~170 MB datadir
+const THROTTLE = process.env.HB_SOAK_THROTTLE ?? "8M"; // ~25 s per backup of the ~170 MB datadir
+const CONTROL = Number(process.env.HB_SOAK_CONTROL ?? 5); // rounds of the same load without hb, after the backups
 
 interface Row {
   n: number;
@@ -112,6 +113,18 @@ async function soak(): Promise<number> {
     console.error(`soak ${n}/${COUNT}: ${JSON.stringify(row)}`);
   }
 
+  // The same load for the same time without hb: how much the server's RSS drifts on its own (caches).
+  const control: ReturnType<typeof memoryOf>[] = [];
+  const meanBackupMs = mean(rows.map((r) => r.backupMs));
+  for (let n = 1; n <= CONTROL; n++) {
+    const load = sysbenchRun(source, { test: "oltp_write_only", threads: 2, rate: 300 });
+    const aria = await writeLoop(source, { engine: "Aria", table: "aria_t", ratePerSec: 50 });
+    await Bun.sleep(1000 + meanBackupMs);
+    control.push(memoryOf(source.pid));
+    await Promise.all([load.stop(), aria.stop()]);
+    console.error(`control ${n}/${CONTROL}: ${JSON.stringify(control.at(-1))}`);
+  }
+
   const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown cpu";
   console.log(`\n### Soak: ${COUNT} backups of MariaDB under sysbench oltp_write_only (2 threads, ${TABLES}×${ROWS} rows) + Aria writes`);
   console.log(`\n${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores (${cpu}), throttle ${THROTTLE}\n`);
@@ -119,6 +132,11 @@ async function soak(): Promise<number> {
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows)
     console.log(`| ${r.n} | ${r.backupMs} | ${r.lockMs} | ${r.journalMiB} | ${r.trx} | ${r.oracle} | ${r.rssMiB} | ${r.anonMiB} | ${r.shmemMiB} | ${r.fds} | ${r.hbPeakMiB} |`);
+  if (control.length) {
+    console.log(`\nThe same load without hb, ${CONTROL} rounds of ${Math.round(meanBackupMs / 1000)} s each, after the backups:\n`);
+    console.log("| round | server RSS MiB | anon | shmem | server fds |\n|---|---|---|---|---|");
+    control.forEach((c, i) => console.log(`| control ${i + 1} | ${c.rssMiB} | ${c.anonMiB} | ${c.shmemMiB} | ${c.fds} |`));
+  }
   const problems = [
     failures && `${failures} replica oracle check(s) failed`,
     ...(
