@@ -38,6 +38,8 @@ enum hb_err {
 	HB_E_PROTOCOL = 10,  /* control block of another protocol version */
 	HB_E_ARGS = 11,      /* bad arguments to the API */
 	HB_E_ENDED = 12,     /* capture ended while the end barrier ran: records after the end */
+	HB_E_OWNER = 13,     /* a block named hb-ctl with another owner or a mode other than 0600: refused */
+	HB_E_BADBLOCK = 14,  /* a block named hb-ctl that is not a control block (size, magic, pid) */
 };
 
 struct hb_stripe {

@@ -25,6 +25,8 @@
 
 #define MAX_RANGES 4
 
+uint32_t hb_crc32c(uint32_t crc, const void *buf, size_t n);
+
 struct job {
 	uint64_t id;
 	int src, dst;
@@ -32,11 +34,13 @@ struct job {
 	uint64_t ranges[2 * MAX_RANGES];
 };
 
-/* One copy in progress: where it is, and its write-behind marks. */
+/* One copy in progress: where it is, its write-behind marks, and the CRC32C of the copy up to crc_end. */
 struct cursor {
 	int src, dst, plain;
 	uint8_t *buf;
 	uint64_t started, waited;
+	uint32_t crc;
+	uint64_t crc_end;
 };
 
 struct hb_pool {
@@ -47,7 +51,7 @@ struct hb_pool {
 	_Atomic int cancel; /* stop copying now: the backup is being abandoned */
 	struct job *jobs;
 	size_t jhead, jlen, jcap; /* queue */
-	uint64_t *done;            /* (id, result) pairs; result = bytes, or -errno */
+	uint64_t *done;            /* (id, result, crc) triples; result = bytes, or -errno */
 	size_t dlen, dcap;
 	_Atomic uint64_t bytes;
 	/* token bucket: rate 0 = unlimited; tokens may go negative (debt), and takers sleep it off */
@@ -116,11 +120,42 @@ static int write_out(int dst)
 	return 0;
 }
 
+/* The copy's CRC32C is taken chunk by chunk as it is written, from the destination's pages while they are
+ * still cached (before write-behind drops them): the manifest keeps it, so that prepare and verify find a
+ * copy damaged later. Holes count as zeros, as a read of the finished copy sees them. */
+static void crc_zeros(struct cursor *c, uint64_t to)
+{
+	static const uint8_t zeros[65536];
+	while (c->crc_end < to) {
+		size_t n = to - c->crc_end < sizeof zeros ? (size_t)(to - c->crc_end) : sizeof zeros;
+		c->crc = hb_crc32c(c->crc, zeros, n);
+		c->crc_end += n;
+	}
+}
+
+/* Adds [off, off + n) of the copy, just written: c->buf holds it already on the pread/pwrite path. */
+static int crc_chunk(struct cursor *c, uint64_t off, size_t n)
+{
+	crc_zeros(c, off);
+	if (!c->plain)
+		for (size_t got = 0; got < n;) {
+			ssize_t k = REAL(pread64)(c->dst, c->buf + got, n - got, (off_t)(off + got));
+			if (k <= 0)
+				return k < 0 ? -errno : -EIO;
+			got += (size_t)k;
+		}
+	c->crc = hb_crc32c(c->crc, c->buf, n);
+	c->crc_end = off + n;
+	return 0;
+}
+
 /* Copies [off, to) of the source, in chunks drawn from the token bucket. Returns where it stopped (short
  * of `to` when the file shrank meanwhile), or -errno. */
 static int64_t copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uint64_t to)
 {
 	c->started = c->waited = off;
+	if (!c->buf && !(c->buf = malloc(CHUNK)))
+		return -ENOMEM;
 	while (off < to) {
 		if (atomic_load(&p->cancel))
 			return -ECANCELED;
@@ -136,8 +171,6 @@ static int64_t copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uin
 				c->plain = 1;
 		}
 		if (c->plain) {
-			if (!c->buf && !(c->buf = malloc(CHUNK)))
-				return -ENOMEM;
 			n = REAL(pread64)(c->src, c->buf, want, (off_t)off);
 			for (ssize_t w = 0, k; n > 0 && w < n; w += k)
 				if ((k = REAL(pwrite64)(c->dst, c->buf + w, (size_t)(n - w), (off_t)off + w)) <= 0) {
@@ -149,6 +182,9 @@ static int64_t copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uin
 			return -errno;
 		if (n == 0)
 			break; /* the file shrank while we copied: the journal has the truncate */
+		int e = crc_chunk(c, off, (size_t)n);
+		if (e)
+			return e;
 		off += (uint64_t)n;
 		atomic_fetch_add(&p->bytes, (uint64_t)n);
 		write_behind(c->dst, &c->started, &c->waited, off);
@@ -156,9 +192,20 @@ static int64_t copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uin
 	return (int64_t)off;
 }
 
+/* The ranges in file order, so that the CRC runs from start to end. */
+static void sort_ranges(uint64_t *r, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && r[2 * k] < r[2 * k - 2]; k--) {
+			uint64_t from = r[2 * k], to = r[2 * k + 1];
+			r[2 * k] = r[2 * k - 2], r[2 * k + 1] = r[2 * k - 1];
+			r[2 * k - 2] = from, r[2 * k - 1] = to;
+		}
+}
+
 /* The whole file, or only the job's ranges of it (the copy keeps the source's size; the rest is a hole
- * that the journal or nothing ever reads). Returns the size copied up to, or -errno. */
-static int64_t copy_fd(struct hb_pool *p, const struct job *j)
+ * that the journal or nothing ever reads). Returns the size copied up to, or -errno; *crc: the copy's. */
+static int64_t copy_fd(struct hb_pool *p, struct job *j, uint32_t *crc)
 {
 	struct stat st;
 	if (fstat(j->src, &st) != 0)
@@ -171,18 +218,24 @@ static int64_t copy_fd(struct hb_pool *p, const struct job *j)
 		end = copy_range(p, &c, 0, size); /* the copy is as long as what was read */
 	else if (ftruncate(j->dst, (off_t)size) != 0)
 		end = -errno;
+	sort_ranges(j->ranges, j->nranges);
 	for (int i = 0; end >= 0 && i < j->nranges; i++) {
 		uint64_t from = j->ranges[2 * i], to = j->ranges[2 * i + 1] < size ? j->ranges[2 * i + 1] : size;
+		if (from < c.crc_end)
+			from = c.crc_end; /* overlapping ranges: each byte once */
 		int64_t r = from < to ? copy_range(p, &c, from, to) : 0;
 		if (r < 0)
 			end = r;
 	}
+	if (end >= 0)
+		crc_zeros(&c, (uint64_t)end);
 	free(c.buf);
 	if (end >= 0) {
 		int e = write_out(j->dst);
 		if (e)
 			end = e;
 	}
+	*crc = c.crc;
 	return end;
 }
 
@@ -192,6 +245,28 @@ static void be_gentle(void)
 	pid_t tid = (pid_t)syscall(SYS_gettid);
 	setpriority(PRIO_PROCESS, (id_t)tid, GENTLE_NICE);
 	syscall(SYS_ioprio_set, IOPRIO_WHO_THREAD, tid, IOPRIO_IDLE);
+}
+
+/* CRC32C of the first n bytes of fd (holes read as zeros), for checking a copy against the manifest. */
+HB_API int64_t hb_file_crc32c(int fd, uint64_t n)
+{
+	uint8_t *buf = malloc(CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	uint32_t crc = 0;
+	int64_t r = 0;
+	for (uint64_t off = 0; off < n;) {
+		size_t want = n - off < CHUNK ? (size_t)(n - off) : CHUNK;
+		ssize_t k = REAL(pread64)(fd, buf, want, (off_t)off);
+		if (k <= 0) {
+			r = k < 0 ? -errno : -EIO;
+			break;
+		}
+		crc = hb_crc32c(crc, buf, (size_t)k);
+		off += (uint64_t)k;
+	}
+	free(buf);
+	return r < 0 ? r : crc;
 }
 
 static void *worker(void *arg)
@@ -210,13 +285,14 @@ static void *worker(void *arg)
 		p->jlen--;
 		p->busy++;
 		pthread_mutex_unlock(&p->lock);
-		int64_t r = copy_fd(p, &j);
+		uint32_t crc = 0;
+		int64_t r = copy_fd(p, &j, &crc);
 		REAL(close)(j.src);
 		if (REAL(close)(j.dst) != 0 && r >= 0)
 			r = -errno;
 		pthread_mutex_lock(&p->lock);
 		p->busy--;
-		if (p->dlen + 2 > p->dcap) {
+		if (p->dlen + 3 > p->dcap) {
 			size_t cap = p->dcap ? p->dcap * 2 : 256;
 			uint64_t *d = realloc(p->done, cap * sizeof *d);
 			if (d) {
@@ -224,9 +300,10 @@ static void *worker(void *arg)
 				p->dcap = cap;
 			}
 		}
-		if (p->dlen + 2 <= p->dcap) {
+		if (p->dlen + 3 <= p->dcap) {
 			p->done[p->dlen++] = j.id;
 			p->done[p->dlen++] = (uint64_t)r;
+			p->done[p->dlen++] = (uint64_t)crc;
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -287,16 +364,16 @@ HB_API int hb_pool_submit(struct hb_pool *p, uint64_t id, int src, int dst)
 	return hb_pool_submit_ranges(p, id, src, dst, 0, 0);
 }
 
-/* Completed jobs as (id, result) pairs into out (room for max pairs); returns pairs. */
+/* Completed jobs as (id, result, crc) triples into out (room for max triples); returns triples. */
 HB_API int hb_pool_poll(struct hb_pool *p, uint64_t *out, int max)
 {
 	pthread_mutex_lock(&p->lock);
-	size_t pairs = p->dlen / 2 < (size_t)max ? p->dlen / 2 : (size_t)max;
-	memcpy(out, p->done, pairs * 2 * sizeof *out);
-	memmove(p->done, p->done + pairs * 2, (p->dlen - pairs * 2) * sizeof *out);
-	p->dlen -= pairs * 2;
+	size_t n = p->dlen / 3 < (size_t)max ? p->dlen / 3 : (size_t)max;
+	memcpy(out, p->done, n * 3 * sizeof *out);
+	memmove(p->done, p->done + n * 3, (p->dlen - n * 3) * sizeof *out);
+	p->dlen -= n * 3;
 	pthread_mutex_unlock(&p->lock);
-	return (int)pairs;
+	return (int)n;
 }
 
 /* Jobs queued or running. */

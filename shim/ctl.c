@@ -89,11 +89,21 @@ HB_API struct hb_ctl *hb_ctl_attach(int pid, int *err)
 	struct stat st, proc;
 	char procdir[64];
 	snprintf(procdir, sizeof procdir, "/proc/%d", pid);
-	/* The block must belong to the server's user and be private to it. */
-	if (fstat(fd, &st) != 0 || stat(procdir, &proc) != 0 || (st.st_mode & 0777) != 0600 ||
-	    (st.st_uid != proc.st_uid && st.st_uid != 0) || (size_t)st.st_size < HB_CB_BYTES) {
+	if (fstat(fd, &st) != 0 || stat(procdir, &proc) != 0) {
 		REAL(close)(fd);
 		*err = HB_E_ACCESS;
+		return 0;
+	}
+	/* The block must belong to the server's user (or root) and be private to it: anything else was not made
+	 * by the shim, or was tampered with, and hb would hand it a journal's worth of the server's writes. */
+	if ((st.st_mode & 0777) != 0600 || (st.st_uid != proc.st_uid && st.st_uid != 0)) {
+		REAL(close)(fd);
+		*err = HB_E_OWNER;
+		return 0;
+	}
+	if ((size_t)st.st_size < HB_CB_BYTES) {
+		REAL(close)(fd);
+		*err = HB_E_BADBLOCK;
 		return 0;
 	}
 	size_t bytes = (size_t)st.st_size;
@@ -105,7 +115,7 @@ HB_API struct hb_ctl *hb_ctl_attach(int pid, int *err)
 	}
 	if (cb->magic != HB_CB_MAGIC || cb->protocol != HB_PROTOCOL || cb->pid != pid ||
 	    bytes < HB_CB_BYTES + cb->ring_max) {
-		*err = cb->magic == HB_CB_MAGIC && cb->protocol != HB_PROTOCOL ? HB_E_PROTOCOL : HB_E_ACCESS;
+		*err = cb->magic == HB_CB_MAGIC && cb->protocol != HB_PROTOCOL ? HB_E_PROTOCOL : HB_E_BADBLOCK;
 		munmap(cb, bytes);
 		REAL(close)(fd);
 		return 0;
@@ -482,10 +492,12 @@ HB_API const char *hb_strerror(int code)
 	case HB_E_SOURCE: return "could not read back the data of a copy into a captured file";
 	case HB_E_PATH: return "a path under the capture root could not be resolved (too long, or created through a symlink)";
 	case HB_E_NOTFOUND: return "the process does not run with the hb shim";
-	case HB_E_ACCESS: return "the shim's control block is not accessible (permissions, owner or mode)";
+	case HB_E_ACCESS: return "cannot open its control block (/proc/PID/fd): permission denied";
 	case HB_E_PROTOCOL: return "the shim in the process speaks another protocol version";
 	case HB_E_ARGS: return "bad arguments";
 	case HB_E_ENDED: return "the capture was ended early";
+	case HB_E_BADBLOCK: return "its hb-ctl memfd is not an hb control block (size, magic or pid)";
+	case HB_E_OWNER: return "refusing its control block (hb-ctl): not mode 0600 or not owned by the process's user";
 	default: return "unknown error";
 	}
 }

@@ -27,6 +27,7 @@ export interface ManifestCopy {
   file: string; // relative to DEST, under .hb/data/
   size: number;
   mode: number;
+  crc?: number; // CRC32C of the copy as written (absent in backups of older hb)
 }
 export interface Manifest {
   format: 1;
@@ -70,7 +71,10 @@ function problem(m: Manifest): string | undefined {
   if (m.include !== undefined && (!Array.isArray(m.include) || !m.include.every((g) => typeof g === "string" && g !== "")))
     return "bad include list";
   for (const c of m.copies)
-    if (!IDENT.test(c?.ident) || !isSeq(c.seq) || !isDataFile(c.file) || !isSeq(c.size) || !Number.isInteger(c.mode))
+    if (
+      !IDENT.test(c?.ident) || !isSeq(c.seq) || !isDataFile(c.file) || !isSeq(c.size) || !Number.isInteger(c.mode) ||
+      (c.crc !== undefined && !(isSeq(c.crc) && c.crc <= 0xffffffff))
+    )
       return `bad copy ${JSON.stringify(c)}`;
   return undefined;
 }

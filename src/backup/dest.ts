@@ -1,6 +1,19 @@
 // The backup directory: checked before anything is written, created private, and marked with its state
 // so that prepare can tell a finished backup from an interrupted one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, statSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { HbError } from "../errors";
 
@@ -17,8 +30,11 @@ function realTarget(path: string): string {
   return join(realTarget(parent), abs.slice(parent.length + 1));
 }
 
-/** Refuses a DEST that is not empty or sits inside (or contains) a capture root; creates it 0700. */
-export function prepareDest(dest: string, roots: string[]): string {
+/**
+ * Refuses a DEST that is not empty, belongs to someone else, or sits inside (or contains) a capture root;
+ * writes nothing. Returns where DEST really is.
+ */
+export function checkDest(dest: string, roots: string[]): string {
   const target = realTarget(dest);
   for (const root of roots) {
     if (inside(target, root))
@@ -26,22 +42,68 @@ export function prepareDest(dest: string, roots: string[]): string {
     if (inside(root, target)) throw new HbError("destination", `${dest} contains ${root}, which is being backed up`);
   }
   if (existsSync(target)) {
-    if (!statSync(target).isDirectory()) throw new HbError("destination", `${dest} exists and is not a directory`);
+    const st = statSync(target);
+    if (!st.isDirectory()) throw new HbError("destination", `${dest} exists and is not a directory`);
     if (readdirSync(target).length) throw new HbError("destination", `${dest} is not empty`, "a backup goes into a new or empty directory");
+    // Whoever owns DEST can swap what hb writes into it for symlinks while hb (maybe root) writes there.
+    if (st.uid !== euid())
+      throw new HbError("destination", `${dest} belongs to uid ${st.uid}, not to this user (uid ${euid()})`, "let hb create DEST, or chown it first");
   }
+  return target;
+}
+
+const euid = () => process.geteuid?.() ?? 0;
+
+/** The nearest directory of `target` that exists (DEST itself once created): where free space is measured. */
+export function existingAncestor(target: string): string {
+  let dir = target;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** Creates a checked DEST (0700) and its .hb/data; .hb must be new: one planted meanwhile is not followed. */
+export function createDest(target: string, dest = target): void {
   try {
-    mkdirSync(join(target, ".hb", "data"), { recursive: true, mode: 0o700 });
+    mkdirSync(target, { recursive: true, mode: 0o700 });
+    chmodSync(target, 0o700); // also when DEST existed (empty): a backup is readable by its owner only
+    mkdirSync(join(target, ".hb"), { mode: 0o700 });
+    mkdirSync(join(target, ".hb", "data"), { mode: 0o700 });
   } catch (e) {
     throw new HbError("destination", `cannot create ${dest}: ${(e as Error).message}`);
   }
+}
+
+/** checkDest, then createDest. */
+export function prepareDest(dest: string, roots: string[]): string {
+  const target = checkDest(dest, roots);
+  createDest(target, dest);
   return target;
+}
+
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/**
+ * Creates DEST/.hb/journal, new, 0600, by hb itself (the server never opens it): O_EXCL|O_NOFOLLOW, so a
+ * file or symlink already there is refused, never followed or overwritten.
+ */
+export function createJournal(dest: string): number {
+  const file = join(dest, ".hb", "journal");
+  try {
+    return openSync(file, CREATE_NEW, 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" || code === "ELOOP")
+      throw new HbError("destination", `${file} already exists (or is a symlink): refusing to follow or overwrite it`);
+    throw new HbError("destination", `cannot create ${file}: ${(e as Error).message}`);
+  }
 }
 
 /** Writes .hb/state durably (tmp + fsync + rename). */
 export function writeState(dest: string, state: BackupState): void {
   const file = join(dest, ".hb", "state");
   const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
+  // Not "w": that follows a symlink planted at state.tmp and truncates its target.
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   writeSync(fd, `${state}\n`);
   fsyncSync(fd);
   closeSync(fd);

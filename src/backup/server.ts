@@ -13,7 +13,7 @@ import { BackupStages } from "../locks/backup-stage";
 import { SafeSlave } from "../locks/safe-slave";
 import { shimMissingHint } from "../shim/attach-hint";
 import { readCoordinates, type Coordinates } from "./coordinates";
-import { prepareDest } from "./dest";
+import { checkDest, createDest, existingAncestor } from "./dest";
 import { writeServerMetadata } from "./metadata";
 import { Session, type SessionRoot } from "./session";
 import { recopyUnderLock } from "./recopy";
@@ -92,8 +92,9 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
   try {
     const info = await discover(db);
     const roots = rootsOf(info);
-    const dest = prepareDest(o.dest, roots.map((r) => r.source));
-    await preflight(db, info, dest, { slaveInfo: o.slaveInfo, noSpaceCheck: o.noSpaceCheck });
+    // Every check before anything is written: a refused backup leaves no DEST behind to block the next try.
+    const dest = checkDest(o.dest, roots.map((r) => r.source));
+    for (const w of await preflight(db, info, existingAncestor(dest), { slaveInfo: o.slaveInfo, noSpaceCheck: o.noSpaceCheck })) log.warn(w);
     let capture: Capture;
     try {
       capture = Capture.attach(info.pid);
@@ -107,18 +108,25 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       capture.detach();
       throw new HbError("capture", `another backup is running on this server (hb pid ${running.ownerPid})`, "wait for it to finish");
     }
+    const redo = liveRedoCopy(info.innodbLogGroupHomeDir);
+    let session: Session;
+    try {
+      createDest(dest, o.dest);
+      session = new Session({
+        ...o,
+        dest,
+        capture,
+        roots,
+        include: o.include,
+        exclude: [...defaultExcludes(info), ...o.exclude],
+        copyRanges: redo.ranges,
+      });
+    } catch (e) {
+      capture.detach();
+      throw e;
+    }
     const stages = new BackupStages(db, o.lockWaitTimeoutSec);
     const safeSlave = o.safeSlaveBackup ? new SafeSlave(db, o.safeSlaveBackupTimeoutSec) : undefined;
-    const redo = liveRedoCopy(info.innodbLogGroupHomeDir);
-    const session = new Session({
-      ...o,
-      dest,
-      capture,
-      roots,
-      include: o.include,
-      exclude: [...defaultExcludes(info), ...o.exclude],
-      copyRanges: redo.ranges,
-    });
     let coords: Coordinates | undefined;
     let lockTimeMs = 0;
     let stats: ReturnType<Session["stats"]>;

@@ -1,6 +1,6 @@
 // One backup's capture and copy, whatever drives it (raw mode, or a server's lock protocol): the journal, the
 // copy threads, the walk of every root, the requests the journal makes of the copier, and the end checks.
-import { closeSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, fsyncSync } from "node:fs";
 import { join } from "node:path";
 import { HbError } from "../errors";
 import { writeManifest } from "../manifest";
@@ -10,7 +10,7 @@ import { NeedTracker, parseEvents, type Need, type NsEvent } from "../capture/ev
 import { CopyPool } from "../copy/pool";
 import { Walker, type WalkerOptions } from "../copy/walker";
 import { shim } from "../shim/ffi";
-import { writeState } from "./dest";
+import { createJournal, writeState } from "./dest";
 import { startProgress } from "./progress";
 import { treeBytes } from "./tree-bytes";
 import { onInterrupt } from "./interrupt";
@@ -49,7 +49,7 @@ export class Session {
 
   constructor(private o: SessionOptions) {
     writeState(o.dest, "copying");
-    this.journalFd = openSync(join(o.dest, ".hb", "journal"), "wx", 0o600);
+    this.journalFd = createJournal(o.dest);
     this.pool = new CopyPool(o.parallel, o.throttleBytesPerSec, o.gentle);
     const skip = leftOut(o.include ?? [], o.exclude);
     this.walker = new Walker({

@@ -17,6 +17,8 @@ export const ShimError = {
   protocol: 10,
   args: 11,
   ended: 12,
+  owner: 13,
+  badBlock: 14,
 } as const;
 
 export const CaptureState = ["idle", "active", "failed", "expired", "starting"] as const;
@@ -68,7 +70,9 @@ export class Capture {
           ? "start the process with LD_PRELOAD set to the path `hb shim path` prints"
           : code === ShimError.access
             ? "run hb as root or as the server's user"
-            : undefined;
+            : code === ShimError.owner
+              ? "the shim creates it 0600 and owned by the server's user; something else made or changed this one"
+              : undefined;
       throw new HbError("shim", `process ${pid}: ${shimErrorText(code)}`, hint);
     }
     return new Capture(handle);

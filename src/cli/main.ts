@@ -1,7 +1,9 @@
 // The top-level handler. citty's runMain turns every error into exit 1; here each failure class keeps its
 // exit code (src/errors.ts), usage errors print the command's usage line, and nothing calls process.exit.
 import { type ArgsDef, type CommandDef, runCommand } from "citty";
+import { normalizePasswordArgs, requestPasswordPrompt } from "../connect/password";
 import { ExitCode, HbError } from "../errors";
+import { log } from "../log";
 import { SHIM_PROTOCOL, VERSION } from "../version";
 import { writeErr, writeOut } from "./io";
 import { type Invocation, resolveInvocation, resolveValue } from "./resolve";
@@ -29,12 +31,23 @@ export async function main(root: CommandDef<ArgsDef>, argv: string[]): Promise<n
       writeErr(`hb: missing command\n`);
       return ExitCode.usage;
     }
-    checkArgs(await resolveValue<ArgsDef>(command.args ?? {}), invocation.rest);
-    await runCommand(command, { rawArgs: invocation.rest });
+    const args = await resolveValue<ArgsDef>(command.args ?? {});
+    const rest = "password" in args ? passwordArgs(invocation.rest) : invocation.rest;
+    checkArgs(args, rest);
+    await runCommand(command, { rawArgs: rest });
     return 0;
   } catch (error) {
     return await report(error, invocation);
   }
+}
+
+/** -pX is --password=X; a bare -p/--password asks on the terminal; a password in argv is warned about. */
+function passwordArgs(argv: string[]): string[] {
+  const p = normalizePasswordArgs(argv);
+  if (p.prompt) requestPasswordPrompt();
+  if (p.inArgv)
+    log.warn("a password on the command line can be read by any local user (ps, /proc): prefer -p (asks), MYSQL_PWD or --defaults-extra-file");
+  return p.argv;
 }
 
 async function report(error: unknown, invocation: Invocation | undefined): Promise<number> {

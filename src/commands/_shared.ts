@@ -3,8 +3,9 @@ import type { ArgsDef } from "citty";
 import { HbError } from "../errors";
 import { writeOut } from "../cli/io";
 import { setQuiet } from "../log";
-import { parseSize } from "../units";
+import { parseDuration, parseSize } from "../units";
 import type { ConnectionFlags } from "../connect/options";
+import { promptedPassword } from "../connect/password";
 
 export const outputArgs = {
   json: { type: "boolean", description: "Print the result as JSON on stdout" },
@@ -35,6 +36,13 @@ export function parseRateArg(text: string, option: string): number {
   return parseSize(text.replace(/\/s$/i, ""), option);
 }
 
+/** A duration in seconds, at most maxSec (MariaDB's lock_wait_timeout stops at a year). */
+export function parseDurationArg(text: string, option: string, maxSec = 31_536_000): number {
+  const sec = parseDuration(text, option) / 1000;
+  if (sec > maxSec) throw new HbError("usage", `invalid ${option} "${text}": at most ${maxSec} s`);
+  return sec;
+}
+
 /** A size that must not be zero. */
 export function parsePositiveSizeArg(text: string, option: string): number {
   const bytes = parseSize(text, option);
@@ -48,7 +56,7 @@ export const connectionArgs = {
   port: { type: "string", valueHint: "port", description: "Server TCP port" },
   socket: { type: "string", valueHint: "path", description: "Server unix socket" },
   user: { type: "string", valueHint: "name", description: "User (default: your login name)" },
-  password: { type: "string", valueHint: "secret", description: "Password (better: MYSQL_PWD or an option file)" },
+  password: { type: "string", valueHint: "secret", description: "Password; -p or --password alone asks on the terminal (also: MYSQL_PWD, an option file)" },
   "defaults-file": { type: "string", valueHint: "file", description: "Read only this option file" },
   "defaults-extra-file": { type: "string", valueHint: "file", description: "Read this option file after the usual ones" },
 } as const satisfies ArgsDef;
@@ -60,7 +68,7 @@ export function connectionFlags(args: Record<string, unknown>): ConnectionFlags 
     port: str("port") === undefined ? undefined : parseIntegerArg(str("port")!, "--port", 1, 65535),
     socket: str("socket"),
     user: str("user"),
-    password: str("password"),
+    password: str("password") ?? promptedPassword(),
     defaultsFile: str("defaults-file"),
     defaultsExtraFile: str("defaults-extra-file"),
   };

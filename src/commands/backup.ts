@@ -2,8 +2,7 @@
 import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
 import { HbError } from "../errors";
-import { parseDuration } from "../units";
-import { applyOutputArgs, connectionArgs, connectionFlags, outputArgs, parseIntegerArg, parsePositiveSizeArg, parseRateArg, printJson } from "./_shared";
+import { applyOutputArgs, connectionArgs, connectionFlags, outputArgs, parseDurationArg, parseIntegerArg, parsePositiveSizeArg, parseRateArg, printJson } from "./_shared";
 
 export default defineCommand({
   meta: hbMeta({
@@ -77,10 +76,10 @@ async function runServer(args: any) {
     parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
     gentle: parsePriority(args.priority),
     ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
-    lockWaitTimeoutSec: parseDuration(args["lock-wait-timeout"], "--lock-wait-timeout") / 1000,
+    lockWaitTimeoutSec: parseDurationArg(args["lock-wait-timeout"], "--lock-wait-timeout"),
     slaveInfo: args["slave-info"] === true,
     safeSlaveBackup: args["safe-slave-backup"] === true,
-    safeSlaveBackupTimeoutSec: parseDuration(args["safe-slave-backup-timeout"], "--safe-slave-backup-timeout") / 1000,
+    safeSlaveBackupTimeoutSec: parseDurationArg(args["safe-slave-backup-timeout"], "--safe-slave-backup-timeout"),
     include: globs(args.include).flatMap(tableFileGlobs),
     exclude: globs(args.exclude).flatMap(tableFileGlobs),
     noSpaceCheck: args["no-space-check"] === true,

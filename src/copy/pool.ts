@@ -4,9 +4,9 @@ import { shim, type Handle } from "../shim/ffi";
 
 export class CopyPool {
   private handle: Handle;
-  private waiting = new Map<number, (bytes: number) => void>();
+  private waiting = new Map<number, (bytes: number, crc: number) => void>();
   private nextId = 1;
-  private results = new BigUint64Array(512);
+  private results = new BigUint64Array(3 * 256); // (id, bytes or -errno, crc32c of the copy) triples
 
   constructor(
     readonly threads: number,
@@ -18,13 +18,22 @@ export class CopyPool {
     this.handle = h;
   }
 
-  /** Copies src to dst (the pool closes both); onDone gets the bytes copied. Errors throw from poll(). */
-  /** ranges: only these [from, to) byte ranges of src (the copy keeps src's size; the rest is a hole). */
-  submit(src: number, dst: number, what: string, onDone: (bytes: number) => void, ranges?: [number, number][]): void {
+  /**
+   * Copies src to dst (the pool closes both; dst must be open for reading too: the copy is read back for its
+   * CRC32C); onDone gets the bytes copied and that CRC. Errors throw from poll().
+   * ranges: only these [from, to) byte ranges of src (the copy keeps src's size; the rest is a hole).
+   */
+  submit(
+    src: number,
+    dst: number,
+    what: string,
+    onDone: (bytes: number, crc: number) => void,
+    ranges?: [number, number][],
+  ): void {
     const id = this.nextId++;
-    this.waiting.set(id, (bytes) => {
+    this.waiting.set(id, (bytes, crc) => {
       if (bytes < 0) throw new HbError("io", `copying ${what} failed: errno ${-bytes}`);
-      onDone(bytes);
+      onDone(bytes, crc);
     });
     const flat = new BigUint64Array((ranges ?? []).flat().map(BigInt));
     const r = shim().hb_pool_submit_ranges(this.handle, id, src, dst, flat, ranges?.length ?? 0);
@@ -42,16 +51,17 @@ export class CopyPool {
   /** Collects finished copies, running their callbacks. */
   poll(): void {
     for (;;) {
-      const n = shim().hb_pool_poll(this.handle, this.results, this.results.length / 2);
+      const n = shim().hb_pool_poll(this.handle, this.results, this.results.length / 3);
       for (let i = 0; i < n; i++) {
-        const id = Number(this.results[2 * i]);
-        const raw = this.results[2 * i + 1]!;
+        const id = Number(this.results[3 * i]);
+        const raw = this.results[3 * i + 1]!;
+        const crc = Number(this.results[3 * i + 2]!);
         const bytes = raw > 0x7fffffffffffffffn ? Number(raw - 0x10000000000000000n) : Number(raw);
         const done = this.waiting.get(id);
         this.waiting.delete(id);
-        done?.(bytes);
+        done?.(bytes, crc);
       }
-      if (n < this.results.length / 2) return;
+      if (n < this.results.length / 3) return;
     }
   }
 

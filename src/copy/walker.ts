@@ -39,6 +39,7 @@ export interface CopyRecord {
   file: string;
   size: number;
   mode: number;
+  crc: number; // CRC32C of the copy as written
 }
 
 interface DirTask {
@@ -222,7 +223,7 @@ export class Walker {
     const file = `${this.o.dataDir}/${id}`;
     let dst: number;
     try {
-      dst = openSync(file, "wx", 0o600);
+      dst = openSync(file, "wx+", 0o600); // read back by the pool for the copy's CRC
     } catch (e) {
       closeFd(src);
       throw new HbError("destination", `cannot create ${file}: ${(e as Error).message}`);
@@ -235,8 +236,8 @@ export class Walker {
       src,
       dst,
       path,
-      (size) => {
-        this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode });
+      (size, crc) => {
+        this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode, crc });
       },
       this.o.ranges?.(path, src, st.size),
     );

@@ -15,6 +15,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { join } from "node:path";
+import { copyProblem } from "../copy/check";
 import { HbError } from "../errors";
 import { syncFs } from "./libc";
 import { checkDestLayout } from "./layout";
@@ -32,21 +33,13 @@ export function treeTop(plan: Plan): Set<string> {
   return top;
 }
 
-/** Before anything changes: every chosen copy is in .hb/data with the size the manifest recorded. */
+/** Before anything changes: every chosen copy is in .hb/data with the size and CRC32C the manifest recorded. */
 export function checkCopies(dest: string, plan: Plan): void {
   for (const f of plan.files) {
     if (!f.copy) continue;
-    let size: number | undefined;
-    try {
-      const st = lstatSync(join(dest, f.copy.file));
-      if (st.isFile()) size = st.size;
-    } catch {}
-    if (size !== f.copy.size)
-      throw new HbError(
-        "damaged",
-        `cannot prepare ${f.paths[0]} (ident ${f.ident}): its copy ${f.copy.file} is ${size === undefined ? "missing" : `${size} bytes, the manifest says ${f.copy.size}`}`,
-        "take a new backup",
-      );
+    const problem = copyProblem(dest, f.copy);
+    if (problem)
+      throw new HbError("damaged", `cannot prepare ${f.paths[0]} (ident ${f.ident}): its copy ${f.copy.file} is ${problem}`, "take a new backup");
   }
 }
 

@@ -9,7 +9,8 @@ export function readState(dest: string): string | undefined {
   try {
     return readFileSync(join(dest, ".hb", "state"), "utf8").trim();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined; // no backup there (DEST a file: not one either)
     throw new HbError("io", `cannot read ${join(dest, ".hb", "state")}: ${(e as Error).message}`);
   }
 }

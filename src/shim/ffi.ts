@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { embeddedShimPath } from "./embedded";
 
-const { i32, u32, u64, u64_fast, ptr, cstring, void: none } = FFIType;
+const { i32, i64, u32, u64, u64_fast, ptr, cstring, void: none } = FFIType;
 
 const symbols = {
   hb_ctl_attach: { args: [i32, ptr], returns: ptr },
@@ -33,6 +33,7 @@ const symbols = {
   hb_readlinkat: { args: [i32, ptr, ptr, i32], returns: i32 },
   hb_syncfs: { args: [i32], returns: i32 },
   hb_crc32c: { args: [u32, ptr, u64], returns: u32 },
+  hb_file_crc32c: { args: [i32, u64], returns: i64 },
 } as const;
 
 let loaded: ReturnType<typeof dlopen<typeof symbols>> | undefined;

@@ -1,13 +1,13 @@
 // hb verify DEST: a prepared backup is checked against the hashes its prepare recorded; a backup not yet
 // prepared has its journal validated and its copies checked against the manifest. Exit 11 on a difference.
 import { join, resolve } from "node:path";
+import { copyProblem } from "../copy/check";
 import { HbError } from "../errors";
 import { validateJournal } from "../journal/reader";
 import { log } from "../log";
-import { readManifest } from "../manifest";
+import { readManifest, type Manifest } from "../manifest";
 import { readState } from "../prepare/state";
 import { compareHashes, hashTree, readHashes } from "./hashes";
-import { statSync } from "node:fs";
 
 export interface VerifyResult {
   dest: string;
@@ -38,14 +38,27 @@ export async function verifyBackup(destArg: string, o: { throttleBytesPerSec?: n
   const manifest = readManifest(dest);
   validateJournal(join(dest, ".hb", "journal")); // throws, naming the offset, if damaged
   const problems: string[] = [];
+  const pathOf = listedPaths(manifest);
   for (const c of manifest.copies) {
-    let size: number | undefined;
-    try {
-      size = statSync(join(dest, c.file)).size;
-    } catch {}
-    if (size !== c.size) problems.push(`${c.file}: ${size === undefined ? "missing" : `${size} bytes, the manifest says ${c.size}`}`);
+    const problem = copyProblem(dest, c);
+    if (problem) problems.push(`${pathOf(c.ident) ?? `ident ${c.ident}`}: its copy ${c.file} is ${problem}`);
   }
   return report({ dest, state, checked: manifest.copies.length, problems });
+}
+
+/** A file's path as the copier listed it (for messages; prepare decides the final names). */
+function listedPaths(m: Manifest): (ident: string) => string | undefined {
+  const up = new Map<string, [string, string]>(); // ident → [parent ident, name]
+  for (const l of m.listings) for (const e of l.entries) if (!up.has(e.ident)) up.set(e.ident, [l.ident, e.name]);
+  const roots = new Map(m.roots.map((r) => [r.ident, r.dest]));
+  const path = (ident: string, depth = 0): string | undefined => {
+    if (roots.has(ident)) return roots.get(ident)!;
+    const p = up.get(ident);
+    if (!p || depth > 256) return undefined;
+    const parent = path(p[0], depth + 1);
+    return parent === undefined ? undefined : parent ? `${parent}/${p[1]}` : p[1];
+  };
+  return (ident) => path(ident);
 }
 
 function report(r: VerifyResult): VerifyResult {
