@@ -7,7 +7,7 @@ import { validateJournal } from "../journal/reader";
 import { log } from "../log";
 import { readManifest, type Manifest } from "../manifest";
 import { readState } from "../prepare/state";
-import { compareHashes, hashTree, readHashes } from "./hashes";
+import { algoOf, compareHashes, hashTree, readHashes } from "./hashes";
 
 export interface VerifyResult {
   dest: string;
@@ -23,7 +23,7 @@ export async function verifyBackup(destArg: string, o: { throttleBytesPerSec?: n
   if (state === "prepared") {
     const want = readHashes(dest);
     if (!want) throw new HbError("damaged", `${dest}/.hb/hashes.json is missing or unreadable: nothing to verify against`);
-    const problems = compareHashes(want, hashTree(dest, o.throttleBytesPerSec));
+    const problems = compareHashes(want, hashTree(dest, o.throttleBytesPerSec, algoOf(want)));
     let tables: number | undefined;
     if (o.server && !problems.length) {
       const { checkTables } = await import("./server");

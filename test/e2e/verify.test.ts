@@ -1,8 +1,9 @@
 // hb verify: passes on a good backup; a flipped byte, a missing file, an extra file each fail it (exit 11)
 // and are named; an unprepared backup's damaged journal is found too (exit 10).
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, openSync, closeSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { appendFileSync, mkdirSync, openSync, closeSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { crc32c } from "../../src/journal/crc32c";
 import { HB, run, tempDir } from "../helpers/harness";
 import { Scribbler } from "../helpers/scribbler";
 
@@ -50,6 +51,22 @@ describe("hb verify", () => {
     expect(extra.stderr).toContain("extra: extra");
     rmSync(join(dest, "extra"));
     expect((await run([HB, "verify", dest])).code).toBe(0);
+  }, 60_000);
+
+  test("prepare records each file's CRC32C; a list recorded with BLAKE2b by an older hb is still checked with it", async () => {
+    await using tmp = tempDir("verify-algo");
+    const dest = await backupOf(tmp.path, true);
+    const listPath = join(dest, ".hb", "hashes.json");
+    const list = JSON.parse(readFileSync(listPath, "utf8"));
+    expect(list.a).toEqual({ type: "file", size: 100_000, crc32c: crc32c(readFileSync(join(dest, "a"))).toString(16).padStart(8, "0") });
+    const blake = (path: string) => new Bun.CryptoHasher("blake2b256").update(readFileSync(join(dest, path))).digest("hex");
+    for (const path of ["a", "sub/b"]) list[path] = { type: "file", size: list[path].size, hash: blake(path) };
+    writeFileSync(listPath, JSON.stringify(list));
+    expect((await run([HB, "verify", dest])).code).toBe(0);
+    flipByte(join(dest, "sub", "b"), 1);
+    const flipped = await run([HB, "verify", dest]);
+    expect(flipped.code).toBe(11);
+    expect(flipped.stderr).toContain("sub/b: content differs");
   }, 60_000);
 
   test("an unprepared backup: a flipped journal byte is found and its offset named (exit 10)", async () => {
