@@ -30,8 +30,9 @@ export default defineCommand({
     }
     if (!result.alreadyPrepared) {
       const { recordHashes } = await import("../verify/hashes");
-      recordHashes(result.dest); // what hb verify checks against, taken after recovery changed the files
+      recordHashes(result.dest, result.unchanged); // what hb verify checks against, taken after recovery changed the files
     }
-    if (options.json) printJson({ ...result, ...server });
+    const { unchanged: _, ...shown } = result;
+    if (options.json) printJson({ ...shown, ...server });
   },
 });

@@ -10,6 +10,7 @@ import { checkDestLayout } from "./layout";
 import { checkCopies, materialize, treeTop } from "./materialize";
 import { planPrepare } from "./plan";
 import { checkState } from "./state";
+import type { Unchanged } from "./unchanged";
 
 export interface PrepareOptions {
   json?: boolean;
@@ -26,6 +27,7 @@ export interface PrepareResult {
   replayedBytes: number; // WRITE bytes applied to the tree
   durationMs: number;
   alreadyPrepared: boolean;
+  unchanged: Unchanged; // files still byte for byte their copies, for the hash list (not output)
 }
 
 export async function prepareBackup(destArg: string, opts: PrepareOptions = {}): Promise<PrepareResult> {
@@ -44,6 +46,7 @@ export async function prepareBackup(destArg: string, opts: PrepareOptions = {}):
     replayedBytes: 0,
     durationMs: 0,
     alreadyPrepared: false,
+    unchanged: new Map(),
   };
   if (checkState(dest) === "prepared") {
     info(`${dest} is already prepared; nothing to do`);
@@ -62,7 +65,7 @@ export async function prepareBackup(destArg: string, opts: PrepareOptions = {}):
 
   step("planned");
   writeState(dest, "preparing");
-  const replay = materialize(dest, plan, journal.path);
+  const replay = materialize(dest, plan, journal.path, result.unchanged);
   step("materialized");
   writeState(dest, "prepared");
 

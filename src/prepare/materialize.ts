@@ -21,6 +21,7 @@ import { syncFs } from "./libc";
 import { checkDestLayout } from "./layout";
 import type { Plan } from "./plan";
 import { replayJournal, type ReplayStats, type ReplayTarget } from "./replay";
+import { noteUnchanged, type Unchanged } from "./unchanged";
 
 const topOf = (path: string) => path.split("/", 1)[0]!;
 
@@ -61,8 +62,11 @@ function fsyncPath(path: string): void {
   }
 }
 
-/** Builds, replays and moves the tree into DEST. The caller has marked DEST `preparing`. */
-export function materialize(dest: string, plan: Plan, journal: string): ReplayStats {
+/**
+ * Builds, replays and moves the tree into DEST. The caller has marked DEST `preparing`. `unchanged` gets the
+ * files that are still their copies, byte for byte.
+ */
+export function materialize(dest: string, plan: Plan, journal: string, unchanged: Unchanged = new Map()): ReplayStats {
   const tree = join(dest, ".hb", "tree");
   const at = (path: string) => (path ? join(tree, path) : tree);
   io(`cannot create ${tree}`, () => mkdirSync(tree, { mode: 0o700 }));
@@ -91,6 +95,11 @@ export function materialize(dest: string, plan: Plan, journal: string): ReplaySt
 
   const stats = io("cannot replay the journal", () => replayJournal(journal, targets));
   for (const f of plan.files) io(`cannot set the mode of ${at(f.paths[0]!)}`, () => chmodSync(at(f.paths[0]!), f.mode));
+  const uses = new Map<string, number>(); // a copy used twice was copied again for its second file
+  for (const f of plan.files) if (f.copy) uses.set(f.copy.file, (uses.get(f.copy.file) ?? 0) + 1);
+  for (const f of plan.files)
+    if (f.copy?.crc !== undefined && !stats.touched.has(at(f.paths[0]!)) && uses.get(f.copy.file) === 1)
+      noteUnchanged(unchanged, at(f.paths[0]!), f.copy.crc);
   durable(tree, stats, plan, at);
 
   io(`cannot move the tree into ${dest}`, () => {

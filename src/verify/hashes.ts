@@ -4,6 +4,7 @@
 // too), and BLAKE2b made hashing most of prepare's time. Lists recorded with BLAKE2b are still checked with it.
 import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync, lstatSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { crcHex, knownCrc, type Unchanged } from "../prepare/unchanged";
 import { shim } from "../shim/ffi";
 
 export interface Entry {
@@ -34,11 +35,12 @@ function hashFile(path: string, buf: Buffer, pace: (n: number) => void, algo: Al
   } finally {
     closeSync(fd);
   }
-  return h ? h.digest("hex") : c.toString(16).padStart(8, "0");
+  return h ? h.digest("hex") : crcHex(c);
 }
 
 /** Every entry of the backup's tree (hb's and XtraBackup's own files aside), with file hashes. */
-export function hashTree(dest: string, bytesPerSec = 0, algo: Algo = "crc32c"): Hashes {
+/** `unchanged`: files whose CRC32C prepare already knows (see prepare/unchanged.ts). */
+export function hashTree(dest: string, bytesPerSec = 0, algo: Algo = "crc32c", unchanged?: Unchanged): Hashes {
   const buf = Buffer.alloc(CHUNK);
   const started = performance.now();
   let done = 0;
@@ -53,14 +55,15 @@ export function hashTree(dest: string, bytesPerSec = 0, algo: Algo = "crc32c"): 
     for (const name of readdirSync(join(dest, rel)).sort()) {
       if (!rel && METADATA(name)) continue;
       const path = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(join(dest, path));
+      const st = lstatSync(join(dest, path), { bigint: true });
       if (st.isDirectory()) {
         out[path] = { type: "dir" };
         walk(path);
       } else if (st.isSymbolicLink()) out[path] = { type: "symlink", target: readlinkSync(join(dest, path)) };
       else if (st.isFile()) {
-        const digest = hashFile(join(dest, path), buf, pace, algo);
-        out[path] = algo === "crc32c" ? { type: "file", size: st.size, crc32c: digest } : { type: "file", size: st.size, hash: digest };
+        const size = Number(st.size);
+        if (algo === "blake2b") out[path] = { type: "file", size, hash: hashFile(join(dest, path), buf, pace, algo) };
+        else out[path] = { type: "file", size, crc32c: knownCrc(unchanged, st) ?? hashFile(join(dest, path), buf, pace, algo) };
       }
     }
   };
@@ -70,8 +73,8 @@ export function hashTree(dest: string, bytesPerSec = 0, algo: Algo = "crc32c"): 
 
 const hashesPath = (dest: string) => join(dest, ".hb", "hashes.json");
 
-export function recordHashes(dest: string): number {
-  const hashes = hashTree(dest);
+export function recordHashes(dest: string, unchanged?: Unchanged): number {
+  const hashes = hashTree(dest, 0, "crc32c", unchanged);
   writeFileSync(`${hashesPath(dest)}.tmp`, JSON.stringify(hashes), { mode: 0o600 });
   renameSync(`${hashesPath(dest)}.tmp`, hashesPath(dest));
   return Object.keys(hashes).length;

@@ -4,6 +4,7 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { JournalBuilder } from "../../src/journal/builder";
+import { crc32c } from "../../src/journal/crc32c";
 import { BIND_NEW, BIND_OUTSIDE, RecType } from "../../src/journal/format";
 import type { Manifest, ManifestCopy, ManifestListing, ManifestRoot } from "../../src/manifest";
 
@@ -49,7 +50,7 @@ export class Backup {
     const file = `.hb/data/${++this.n}`;
     const data = bytes(content);
     writeFileSync(join(this.dest, file), data, { mode: 0o600 });
-    this.copies.push({ ident, seq, file, size: data.length, mode });
+    this.copies.push({ ident, seq, file, size: data.length, mode, crc: crc32c(data) });
     return file;
   }
 
