@@ -49,6 +49,7 @@ struct hb_pool {
 	pthread_t threads[64];
 	int nthreads, stop, busy, gentle;
 	_Atomic int cancel; /* stop copying now: the backup is being abandoned */
+	_Atomic int paused; /* hold every copy between chunks (the pacer measures the server without us) */
 	struct job *jobs;
 	size_t jhead, jlen, jcap; /* queue */
 	uint64_t *done;            /* (id, result, crc) triples; result = bytes, or -errno */
@@ -63,6 +64,10 @@ struct hb_pool {
 
 static void take_tokens(struct hb_pool *p, size_t n)
 {
+	while (atomic_load(&p->paused) && !atomic_load(&p->cancel)) {
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, 0);
+	}
 	pthread_mutex_lock(&p->bucket);
 	if (!p->rate) {
 		pthread_mutex_unlock(&p->bucket);
@@ -395,6 +400,12 @@ HB_API void hb_pool_set_rate(struct hb_pool *p, uint64_t rate)
 	p->tokens = 0;
 	p->last_ns = hb_now_ns();
 	pthread_mutex_unlock(&p->bucket);
+}
+
+/* Holds (1) or releases (0) every copy at its next chunk. */
+HB_API void hb_pool_pause(struct hb_pool *p, int on)
+{
+	atomic_store(&p->paused, on);
 }
 
 /* Abandons the copies: running ones stop at their next chunk, queued ones are not started. */

@@ -12,9 +12,8 @@ import { summarize } from "../lib/stats";
 import { hbBackup, mariabackupBackup, type ToolRun } from "../lib/tools";
 import { tpsIn, worstIn } from "../lib/window";
 
-type LoadTool = "none" | "hb" | "hb-throttled" | "mariabackup";
-/** The rate of the "hb-throttled" runs: what a DBA sets to put the server first on a saturated machine. */
-export const THROTTLE = process.env.HB_BENCH_THROTTLE ?? "50M";
+type LoadTool = "none" | "hb" | "hb-full" | "mariabackup";
+/** "hb" runs hb's defaults (--throttle auto); "hb-full" copies as fast as it can (--throttle 0). */
 
 export interface LoadRun {
   round: number;
@@ -33,7 +32,7 @@ export async function loadCase(server: Server, work: string, rounds: number) {
   const runs: LoadRun[] = [];
   let lastWindow = 10_000;
   for (let round = 0; round < rounds; round++)
-    for (const tool of ["hb", "none", "mariabackup", "hb-throttled"] as LoadTool[]) {
+    for (const tool of ["hb", "none", "mariabackup", "hb-full"] as LoadTool[]) {
       const dest = join(work, `load-${tool}-${round}`);
       const load = sysbenchRun(server, { test: "oltp_write_only", threads: 4, extraArgs: ["--percentile=100"] });
       const probe = await startProbe(server);
@@ -42,10 +41,10 @@ export async function loadCase(server: Server, work: string, rounds: number) {
       const [d0, p0] = [Date.now(), performance.now()];
       let run: ToolRun | undefined;
       if (tool === "hb") run = await hbBackup(server, dest);
-      else if (tool === "hb-throttled") run = await hbBackup(server, dest, ["--throttle", THROTTLE]);
+      else if (tool === "hb-full") run = await hbBackup(server, dest, ["--throttle", "0"]);
       else if (tool === "mariabackup") run = await mariabackupBackup(server, dest);
       else await Bun.sleep(lastWindow);
-      if (tool === "hb-throttled") rmSync(dest, { recursive: true, force: true });
+      if (tool === "hb-full") rmSync(dest, { recursive: true, force: true });
       const [d1, p1] = [Date.now(), performance.now()];
       if (tool === "hb") lastWindow = d1 - d0;
       await Bun.sleep(2000);
@@ -77,7 +76,7 @@ export async function loadCase(server: Server, work: string, rounds: number) {
         return pick(a) / pick(b);
       }),
     );
-  const tools = ["none", "hb", "hb-throttled", "mariabackup"] as const;
+  const tools = ["none", "hb", "hb-full", "mariabackup"] as const;
   return {
     runs,
     window: Object.fromEntries(tools.map((t) => [t, of(t, (r) => r.windowMs)])),

@@ -11,7 +11,14 @@ export interface ToolRun {
   /** What the tool reports as its lock time (hb: BLOCK_DDL→END, ms; mariabackup: none with ms precision). */
   reportedLockMs: number | null;
   peakRssMiB: number | null;
+  cpuSec?: number; // user + system
+  journalBytes?: number;
 }
+
+const cpuSec = (report: string) => {
+  const t = (what: string) => Number(new RegExp(`${what} time \\(seconds\\): ([\\d.]+)`).exec(report)?.[1] ?? Number.NaN);
+  return t("User") + t("System");
+};
 
 const maxRssMiB = (stderr: string) => {
   const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1];
@@ -33,13 +40,14 @@ async function timed(cmd: string[], what: string): Promise<{ ms: number; stdout:
 
 export async function hbBackup(server: Server, dest: string, extra: string[] = []): Promise<ToolRun> {
   const r = await timed([HB, "backup", "--json", "--quiet", "--socket", server.socket, "--user", "root", "--no-space-check", ...extra, dest], "hb backup");
-  return { wallMs: r.ms, reportedLockMs: JSON.parse(r.stdout).lockTimeMs, peakRssMiB: maxRssMiB(r.report) };
+  const out = JSON.parse(r.stdout);
+  return { wallMs: r.ms, reportedLockMs: out.lockTimeMs, peakRssMiB: maxRssMiB(r.report), cpuSec: cpuSec(r.report), journalBytes: out.journalBytes };
 }
 
 export async function mariabackupBackup(server: Server, dest: string): Promise<ToolRun> {
   mkdirSync(dest, { recursive: true });
   const r = await timed(["mariabackup", "--backup", `--target-dir=${dest}`, `--socket=${server.socket}`, "--user=root"], "mariabackup --backup");
-  return { wallMs: r.ms, reportedLockMs: null, peakRssMiB: maxRssMiB(r.report) };
+  return { wallMs: r.ms, reportedLockMs: null, peakRssMiB: maxRssMiB(r.report), cpuSec: cpuSec(r.report) };
 }
 
 /** cp -r of the server's files as they are (not a usable backup: the floor for copying these bytes). */

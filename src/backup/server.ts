@@ -5,7 +5,7 @@ import { relative } from "node:path";
 import { HbError } from "../errors";
 import { log, step } from "../log";
 import { Capture } from "../capture/control";
-import { connect, type ConnectionFlags } from "../connect/client";
+import { connect, type ConnectionFlags, type Db } from "../connect/client";
 import { resolveConnection } from "../connect/options";
 import { captureRoots, discover, type ServerInfo } from "../discover/server";
 import { preflight } from "../discover/preflight";
@@ -18,6 +18,7 @@ import { writeServerMetadata } from "./metadata";
 import { Session, type SessionRoot } from "./session";
 import { recopyUnderLock } from "./recopy";
 import { liveRedoCopy } from "./innodb-redo";
+import { Pacer } from "../copy/pacer";
 import { join } from "node:path";
 import { isDir } from "../shim/ffi";
 import { tablesTouched } from "../ddl/from-journal";
@@ -28,6 +29,7 @@ export interface ServerBackupOptions {
   dest: string;
   connection: ConnectionFlags;
   throttleBytesPerSec: number;
+  throttleAuto: boolean; // pace the copy by what it costs the server (src/copy/pacer.ts)
   parallel: number;
   gentle: boolean; // copy at low CPU and I/O priority
   ringBytes: number;
@@ -55,6 +57,7 @@ export interface ServerBackupResult {
   lsn: string;
   ddl: number; // lines in hb_ddl.log
   ddlDisagreements: string[];
+  autoThrottle?: { cycles: number; holds: number; lastRate: number };
   durationMs: number;
 }
 
@@ -133,6 +136,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     let ddl: ServerDdl[] = [];
     let second: Awaited<ReturnType<typeof db.second>> | undefined;
     let disagreements: string[] = [];
+    let pacing: Awaited<ReturnType<Pacer["stop"]>> | undefined;
     try {
       await stages.start(); // one backup at a time; DDL logging starts
       step("START");
@@ -140,7 +144,24 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await redo.captureBegan(db);
       step("capture began");
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
-      await session.copyAll();
+      const pool = session.pool;
+      const paced = {
+        get bytes() {
+          return pool.bytes;
+        },
+        get journalBytes() {
+          return capture.status().journalBytes;
+        },
+        setRate: (r: number) => pool.setRate(r),
+        pause: (on: boolean) => pool.pause(on),
+      };
+      const pacer = o.throttleAuto ? new Pacer(paced, { activity: () => statementsSoFar(db) }) : undefined;
+      try {
+        await session.copyAll();
+      } finally {
+        pacing = await pacer?.stop();
+      }
+      if (pacing) log.info(`throttle auto: held ${pacing.holds} times to measure the server; last rate ${pacing.lastRate ? `${(pacing.lastRate / 2 ** 20).toFixed(1)} MiB/s` : "no limit"}`);
       step("copied");
       await safeSlave?.stopSqlThread();
       second = await db.second();
@@ -187,6 +208,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       lsn: coords!.lsn,
       ddl: ddl.length,
       ddlDisagreements: disagreements,
+      autoThrottle: pacing,
       durationMs: Math.round(performance.now() - started),
     };
     log.success(`backup complete: ${stats.files} files, ${stats.bytesCopied} bytes, journal ${stats.journalBytes} bytes, lock ${lockTimeMs} ms`);
@@ -194,4 +216,10 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
   } finally {
     await db.close();
   }
+}
+
+/** The server's statement counter (every client's), for the pacer. */
+async function statementsSoFar(db: Db): Promise<number> {
+  const [row] = await db.query<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Questions'");
+  return Number(row?.Value ?? 0);
 }

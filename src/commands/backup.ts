@@ -15,7 +15,11 @@ export default defineCommand({
     raw: { type: "boolean", description: "Back up a directory written by a process running with the shim, without SQL" },
     source: { type: "string", valueHint: "dir", description: "Directory to back up (raw mode)" },
     pid: { type: "string", valueHint: "pid", description: "Process that writes --source, started with the shim preloaded (raw mode)" },
-    throttle: { type: "string", valueHint: "rate", description: "Copy at most this many bytes per second, e.g. 100M (0 = no limit)" },
+    throttle: {
+      type: "string",
+      valueHint: "rate",
+      description: "Copy at most this many bytes per second, e.g. 100M (0 = no limit); auto (the default with a server) copies as fast as the server does not notice",
+    },
     parallel: { type: "string", valueHint: "n", description: "Files copied at once, 1 to 64", default: "4" },
     priority: { type: "string", valueHint: "low|normal", description: "CPU and disk priority of the copy: low leaves the server first", default: "low" },
     ring: { type: "string", valueHint: "size", description: "Shared-memory ring between server and hb, e.g. 64M", default: "64M" },
@@ -38,7 +42,7 @@ export default defineCommand({
       dest: args.dest,
       source: args.source,
       pid: parseIntegerArg(args.pid, "--pid", 1, 2 ** 22),
-      throttleBytesPerSec: args.throttle === undefined ? 0 : parseRateArg(args.throttle, "--throttle"),
+      throttleBytesPerSec: rawThrottle(args.throttle),
       parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
       gentle: parsePriority(args.priority),
       ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
@@ -51,6 +55,12 @@ export default defineCommand({
     if (options.json) printJson(result);
   },
 });
+
+/** Raw mode has no server to watch: no limit unless one is given. */
+function rawThrottle(value: string | undefined): number {
+  if (value === "auto") throw new HbError("usage", "--throttle auto paces the copy by the server's work: it needs a server, not --raw");
+  return value === undefined ? 0 : parseRateArg(value, "--throttle");
+}
 
 /** --priority low (the default) runs the copy threads at nice 10 and idle I/O class. */
 function parsePriority(value: string): boolean {
@@ -72,7 +82,8 @@ async function runServer(args: any) {
   const options = {
     dest: args.dest as string,
     connection: connectionFlags(args),
-    throttleBytesPerSec: args.throttle === undefined ? 0 : parseRateArg(args.throttle, "--throttle"),
+    throttleAuto: (args.throttle ?? "auto") === "auto",
+    throttleBytesPerSec: (args.throttle ?? "auto") === "auto" ? 0 : parseRateArg(args.throttle, "--throttle"),
     parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
     gentle: parsePriority(args.priority),
     ringBytes: parsePositiveSizeArg(args.ring, "--ring"),

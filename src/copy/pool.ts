@@ -80,6 +80,16 @@ export class CopyPool {
     }
   }
 
+  /** Bytes per second for every copy from now on (0 = no limit). */
+  setRate(bytesPerSec: number): void {
+    shim().hb_pool_set_rate(this.handle, bytesPerSec);
+  }
+
+  /** Holds every copy at its next chunk (true) or lets them go on (false). */
+  pause(on: boolean): void {
+    shim().hb_pool_pause(this.handle, on ? 1 : 0);
+  }
+
   /** Stops the threads; copies still queued or running are abandoned (a finished backup has none). */
   close(): void {
     shim().hb_pool_cancel(this.handle);

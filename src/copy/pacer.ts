@@ -1,0 +1,110 @@
+// --throttle auto, hb's default against a server: the copy takes only what the server does not miss.
+// Each cycle the copy runs, then holds for a moment, and the server's statement rate (its `Questions`
+// counter) is read over the end of each part: while copying costs the server more than HARM of what it does
+// without us, the copy rate comes down, but never below the rate the server writes (the journal's growth);
+// while it costs nothing visible, the rate goes back up, to no limit.
+// The copy starts held for a moment to see whether the server is busy: a busy server's copy starts slow
+// and speeds up while harmless; a server doing next to nothing is not held for again: it has nothing to lose. Workload-agnostic and
+// self-calibrating: no threshold depends on the machine, the disk or the load's size.
+import { log } from "../log";
+
+export interface Paced {
+  bytes: number;
+  /** Bytes journaled so far: what the server wrote since the capture began. */
+  journalBytes: number;
+  setRate(bytesPerSec: number): void;
+  pause(on: boolean): void;
+}
+
+export interface PacerOptions {
+  /** A counter of the server's work (statements so far). */
+  activity: () => Promise<number>;
+  copyMs?: number; // the copying part of a cycle
+  holdMs?: number; // the held part
+  settleMs?: number; // left out of each part's measurement: in-flight I/O finishing, queues refilling
+}
+
+const HARM = 0.05; // the most of the server's rate the copy may cost (the capture itself costs some more)
+const IDLE_PER_SEC = 50; // statements/s below which the server is taken as idle
+const MIN_RATE = 2 << 20; // a backup must end: the pacer never goes below 2 MiB/s
+const START_RATE = 16 << 20; // a busy server's first cycle: near where a loaded 2-core server settles
+const DOWN = 0.7;
+const UP = 1.25;
+
+export class Pacer {
+  private stopped = false;
+  private done: Promise<void>;
+  rate = 0; // 0 = no limit
+  cycles = 0;
+  held = 0;
+
+  constructor(
+    private pool: Paced,
+    private o: PacerOptions,
+  ) {
+    this.done = this.loop().catch((e) => log.warn(`throttle auto: ${(e as Error).message}; copying at the last rate`));
+  }
+
+  /** Ends pacing: what the copy still has to do (under the backup lock) goes at full speed. */
+  async stop(): Promise<{ cycles: number; holds: number; lastRate: number }> {
+    this.stopped = true;
+    await this.done;
+    this.pool.pause(false);
+    this.pool.setRate(0);
+    return { cycles: this.cycles, holds: this.held, lastRate: this.rate };
+  }
+
+  /** Statements per second over the next `ms`, after `settle` ms. */
+  private async rateOver(ms: number, settle: number): Promise<{ perSec: number; bytesPerSec: number; journalPerSec: number }> {
+    await Bun.sleep(settle);
+    const [a, b0, j0, t0] = [await this.o.activity(), this.pool.bytes, this.pool.journalBytes, performance.now()];
+    await Bun.sleep(ms - settle);
+    const [z, b1, j1, t1] = [await this.o.activity(), this.pool.bytes, this.pool.journalBytes, performance.now()];
+    const sec = (t1 - t0) / 1000;
+    return { perSec: (z - a) / sec, bytesPerSec: (b1 - b0) / sec, journalPerSec: (j1 - j0) / sec };
+  }
+
+  private async loop(): Promise<void> {
+    const copyMs = this.o.copyMs ?? 1200;
+    const holdMs = this.o.holdMs ?? 300;
+    const settle = this.o.settleMs ?? 100;
+    // Before the first byte: is anyone there? A busy server gets a careful start, an idle one no limit.
+    this.pool.pause(true);
+    try {
+      const before = await this.rateOver(holdMs, 0);
+      this.set(before.perSec < IDLE_PER_SEC ? 0 : Math.max(START_RATE, before.journalPerSec));
+    } finally {
+      this.pool.pause(false);
+    }
+    while (!this.stopped) {
+      const copying = await this.rateOver(copyMs, settle * 2);
+      if (this.stopped) break;
+      this.cycles++;
+      if (copying.perSec < IDLE_PER_SEC) {
+        this.set(0); // idle: full speed, no holds, but keep watching
+        continue;
+      }
+      this.pool.pause(true);
+      this.held++;
+      let alone: { perSec: number };
+      try {
+        alone = await this.rateOver(holdMs, settle);
+      } finally {
+        this.pool.pause(false);
+      }
+      const cost = 1 - copying.perSec / Math.max(alone.perSec, 1);
+      // Never slower than the server writes: the journal would outgrow the data it completes, and every
+      // second of capture costs the server too (measured: ~10% of a saturated 2-core server's TPS).
+      const floor = Math.max(MIN_RATE, copying.journalPerSec);
+      if (cost > HARM) this.set(Math.max(floor, (this.rate || copying.bytesPerSec) * DOWN));
+      else if (this.rate) this.set(this.rate * UP > 4 * copying.bytesPerSec + MIN_RATE ? 0 : Math.max(floor, this.rate * UP));
+    }
+  }
+
+  private set(rate: number): void {
+    rate = Math.round(rate);
+    if (rate === this.rate) return;
+    this.rate = rate;
+    this.pool.setRate(rate);
+  }
+}

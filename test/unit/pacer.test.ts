@@ -1,0 +1,111 @@
+// The pacer's control loop against a simulated server whose statement rate falls as the copy goes faster
+// (cost proportional to the copy's bytes per second, as measured on a loaded 2-core server: ~60% at full
+// speed): it must come down to a rate that costs at most a few percent, hold only to measure, never hold
+// for an idle server, and go back to no limit once the load is gone.
+import { describe, expect, test } from "bun:test";
+import { Pacer, type Paced } from "../../src/copy/pacer";
+
+const MiB = 2 ** 20;
+
+/** A copy that runs at `rate` (or `full` without a limit) unless paused, and a server it slows down. */
+class Simulated implements Paced {
+  rate = 0;
+  paused = false;
+  private copied = 0;
+  private statements = 0;
+  private last = performance.now();
+  holds = 0;
+  journalPerSec = 0; // what the server writes (journaled): the pacer's floor
+  private born = performance.now();
+  get journalBytes() {
+    return (this.journalPerSec * (performance.now() - this.born)) / 1000;
+  }
+  constructor(
+    public serverPerSec: number, // undisturbed
+    private full = 400 * MiB,
+    private costAtFull = 0.6,
+  ) {}
+  private advance() {
+    const now = performance.now();
+    const sec = (now - this.last) / 1000;
+    this.last = now;
+    const speed = this.paused ? 0 : this.rate || this.full;
+    this.copied += speed * sec;
+    this.statements += this.serverPerSec * (1 - (this.costAtFull * speed) / this.full) * sec;
+  }
+  get bytes() {
+    this.advance();
+    return this.copied;
+  }
+  activity = async () => {
+    this.advance();
+    return this.statements;
+  };
+  setRate(r: number) {
+    this.advance();
+    this.rate = r;
+  }
+  pause(on: boolean) {
+    this.advance();
+    if (on && !this.paused) this.holds++;
+    this.paused = on;
+  }
+  /** What the copy costs the server at the current rate. */
+  get cost() {
+    return (this.costAtFull * (this.rate || this.full)) / this.full;
+  }
+}
+
+const fast = { copyMs: 60, holdMs: 30, settleMs: 5 };
+
+describe("pacer (throttle auto)", () => {
+  test("under load it brings the copy down to a rate the server barely notices", async () => {
+    const sim = new Simulated(20_000);
+    const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
+    await Bun.sleep(2500);
+    const s = await pacer.stop();
+    expect(s.holds).toBeGreaterThan(5);
+    expect(s.lastRate).toBeGreaterThan(0);
+    expect((0.6 * s.lastRate) / (400 * MiB)).toBeLessThan(0.1); // the rate it settled on costs little
+    expect(s.lastRate).toBeGreaterThanOrEqual(2 * MiB); // and never below the floor
+    expect(sim.rate).toBe(0); // stopping leaves the copy unthrottled for the lock phase
+    expect(sim.paused).toBe(false);
+  });
+
+  test("it never copies slower than the server writes: the journal must not outgrow the copy", async () => {
+    const sim = new Simulated(20_000);
+    sim.journalPerSec = 40 * MiB;
+    const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
+    const rates: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      await Bun.sleep(100);
+      rates.push(sim.rate);
+    }
+    await pacer.stop();
+    const limited = rates.filter((r) => r > 0 && r !== 16 * MiB); // past the careful start
+    expect(limited.length).toBeGreaterThan(5);
+    for (const r of limited) expect(r).toBeGreaterThanOrEqual(0.9 * 40 * MiB); // (measured over a short window)
+  });
+
+  test("an idle server is held for only once, at the start, and the copy keeps no limit", async () => {
+    const sim = new Simulated(5); // 5 statements/s: monitoring, nothing more
+    const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
+    await Bun.sleep(600);
+    const s = await pacer.stop();
+    expect(s.cycles).toBeGreaterThan(3);
+    expect(sim.holds).toBe(1); // the look before the first byte
+    expect(s.holds).toBe(0);
+    expect(s.lastRate).toBe(0);
+  });
+
+  test("when the load goes away, the limit goes too", async () => {
+    const sim = new Simulated(20_000);
+    const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
+    await Bun.sleep(1500);
+    expect(sim.rate).toBeGreaterThan(0);
+    sim.serverPerSec = 0;
+    await Bun.sleep(500);
+    expect(sim.rate).toBe(0);
+    await pacer.stop();
+  });
+});
