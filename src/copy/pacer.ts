@@ -27,6 +27,7 @@ export interface PacerOptions {
 const HARM = 0.05; // the most of the server's rate the copy may cost (the capture itself costs some more)
 const IDLE_PER_SEC = 50; // statements/s below which the server is taken as idle
 const MIN_RATE = 2 << 20; // a backup must end: the pacer never goes below 2 MiB/s
+const FIRST_LOOK_MS = 150; // what an idle server's backup pays for the pacer
 const START_RATE = 16 << 20; // a busy server's first cycle: near where a loaded 2-core server settles
 const DOWN = 0.7;
 const UP = 1.25;
@@ -71,7 +72,7 @@ export class Pacer {
     // Before the first byte: is anyone there? A busy server gets a careful start, an idle one no limit.
     this.pool.pause(true);
     try {
-      const before = await this.rateOver(holdMs, 0);
+      const before = await this.rateOver(FIRST_LOOK_MS, 0);
       this.set(before.perSec < IDLE_PER_SEC ? 0 : Math.max(START_RATE, before.journalPerSec));
     } finally {
       this.pool.pause(false);
