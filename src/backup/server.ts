@@ -19,6 +19,7 @@ import { Session, type SessionRoot } from "./session";
 import { recopyUnderLock } from "./recopy";
 import { liveRedoCopy } from "./innodb-redo";
 import { Pacer } from "../copy/pacer";
+import { presyncBinlog } from "./binlog-presync";
 import { join } from "node:path";
 import { isDir } from "../shim/ffi";
 import { tablesTouched } from "../ddl/from-journal";
@@ -168,6 +169,8 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await stages.enter("FLUSH");
       step("FLUSH");
       await session.copyAll(); // whatever DDL finished meanwhile
+      await presyncBinlog(second, info.logBinBasename);
+      step("binlog synced");
       const lockStart = performance.now();
       await stages.enter("BLOCK_DDL");
       step("BLOCK_DDL");

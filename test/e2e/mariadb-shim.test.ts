@@ -1,9 +1,9 @@
 // A real MariaDB with the shim preloaded: it runs, it refuses native AIO (I6) so InnoDB falls back to
 // synchronous I/O, it carries the control block, and the test helpers' servers and checksums are sound.
 import { describe, expect, test } from "bun:test";
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { run, tempDir } from "../helpers/harness";
+import { HB, run, tempDir } from "../helpers/harness";
 import { sysbenchPrepare, sysbenchRun } from "../helpers/load";
 import { type Server, checksumAll, listTables, startMariaDB } from "../helpers/mariadb";
 
@@ -56,6 +56,20 @@ describe("mariadbd with the shim preloaded", () => {
   test("holds the shim's control block, a memfd named hb-ctl", async () => {
     await using server = await startMariaDB();
     expect(fdLinks(server.pid).filter((link) => link.startsWith("/memfd:hb-ctl"))).toHaveLength(1);
+  }, SLOW);
+
+  test("after a backup under writes, the ring's pages are given back to the system", async () => {
+    await using server = await startMariaDB({ binlog: true });
+    await sysbenchPrepare(server, { tables: 2, rows: 5000 });
+    const ctl = readdirSync(`/proc/${server.pid}/fd`).find((fd) => readlinkSync(`/proc/${server.pid}/fd/${fd}`).startsWith("/memfd:hb-ctl"))!;
+    const allocated = () => statSync(`/proc/${server.pid}/fd/${ctl}`).blocks * 512;
+    const load = sysbenchRun(server, { test: "oltp_write_only", threads: 2 });
+    await using tmp = tempDir("ring-release");
+    const b = await run([HB, "backup", "--socket", server.socket, "--user", "root", "--throttle", "8M", "--json", join(tmp.path, "b")], { timeoutMs: 120_000 });
+    await load.stop();
+    expect(b.code).toBe(0);
+    expect(JSON.parse(b.stdout).journalBytes).toBeGreaterThan(8 << 20); // the ring went round: its pages were used
+    expect(allocated()).toBeLessThan(1 << 20); // the control block's own page(s), not the ring
   }, SLOW);
 });
 
