@@ -22,6 +22,7 @@ import { isDir } from "../shim/ffi";
 import { tablesTouched } from "../ddl/from-journal";
 import { ddlDisagreements, writeDdlLog } from "../ddl/hb-log";
 import { parseServerDdlLog, type ServerDdl } from "../ddl/server-log";
+import { debugSync } from "./debug-sync";
 
 export interface ServerBackupOptions {
   dest: string;
@@ -117,18 +118,23 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     try {
       await stages.start(); // one backup at a time; DDL logging starts
       session.begin();
+      debugSync("stage-start");
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
       await session.copyAll();
       await safeSlave?.stopSqlThread();
       second = await db.second();
       await stages.enter("FLUSH");
+      debugSync("stage-flush");
       await session.copyAll(); // whatever DDL finished meanwhile
       const lockStart = performance.now();
       await stages.enter("BLOCK_DDL");
+      debugSync("stage-block-ddl");
       await stages.enter("BLOCK_COMMIT");
+      debugSync("stage-block-commit");
       coords = await readCoordinates(db, second, { slaveInfo: o.slaveInfo });
       ddl = parseServerDdlLog(join(info.datadir, "ddl.log")); // complete: DDL is blocked from BLOCK_DDL on
       session.end();
+      debugSync("capture-end");
       await recopyUnderLock(session);
       await stages.end();
       lockTimeMs = Math.round(performance.now() - lockStart);
@@ -140,6 +146,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       for (const d of disagreements) log.warn(`DDL log: ${d}`);
       writeDdlLog(dest, ddl);
       writeServerMetadata(dest, { info, coords, lockTimeMs, argv: o.argv, startedAt, stats });
+      debugSync("metadata");
       await session.finish("mariadb");
     } finally {
       await stages.end().catch(() => {}); // a disconnect releases it anyway

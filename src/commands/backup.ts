@@ -3,6 +3,7 @@ import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
 import { HbError } from "../errors";
 import { parseDuration } from "../units";
+import { checkDebugSync } from "../backup/debug-sync";
 import { applyOutputArgs, connectionArgs, connectionFlags, outputArgs, parseIntegerArg, parsePositiveSizeArg, parseRateArg, printJson } from "./_shared";
 
 export default defineCommand({
@@ -30,6 +31,7 @@ export default defineCommand({
     ...outputArgs,
   },
   async run({ args }) {
+    checkDebugSync();
     if (!args.raw) return runServer(args);
     if (args.source === undefined || args.pid === undefined) {
       throw new HbError("usage", "--raw needs --source DIR and --pid PID");
