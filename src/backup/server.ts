@@ -23,6 +23,7 @@ import { tablesTouched } from "../ddl/from-journal";
 import { ddlDisagreements, writeDdlLog } from "../ddl/hb-log";
 import { parseServerDdlLog, type ServerDdl } from "../ddl/server-log";
 import { debugSync } from "./debug-sync";
+import { connectionId, LongQueryKiller, type KillLongQueriesOptions } from "../locks/kill-long-queries";
 
 export interface ServerBackupOptions {
   dest: string;
@@ -31,6 +32,7 @@ export interface ServerBackupOptions {
   parallel: number;
   ringBytes: number;
   lockWaitTimeoutSec: number;
+  killLongQueries?: KillLongQueriesOptions; // --kill-long-queries-timeout/--kill-long-query-type
   slaveInfo: boolean;
   safeSlaveBackup: boolean;
   safeSlaveBackupTimeoutSec: number;
@@ -123,6 +125,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await session.copyAll();
       await safeSlave?.stopSqlThread();
       second = await db.second();
+      if (o.killLongQueries) stages.killer = new LongQueryKiller(second, [await connectionId(db), await connectionId(second)], o.killLongQueries);
       await stages.enter("FLUSH");
       debugSync("stage-flush");
       await session.copyAll(); // whatever DDL finished meanwhile

@@ -4,6 +4,7 @@ import { hbMeta } from "../cli/usage";
 import { HbError } from "../errors";
 import { parseDuration } from "../units";
 import { checkDebugSync } from "../backup/debug-sync";
+import type { KillLongQueriesOptions } from "../locks/kill-long-queries";
 import { applyOutputArgs, connectionArgs, connectionFlags, outputArgs, parseIntegerArg, parsePositiveSizeArg, parseRateArg, printJson } from "./_shared";
 
 export default defineCommand({
@@ -21,6 +22,13 @@ export default defineCommand({
     parallel: { type: "string", valueHint: "n", description: "Files copied at once, 1 to 64", default: "4" },
     ring: { type: "string", valueHint: "size", description: "Shared-memory ring between server and hb, e.g. 64M", default: "64M" },
     "lock-wait-timeout": { type: "string", valueHint: "duration", description: "Longest wait for each BACKUP STAGE, e.g. 60s", default: "60s" },
+    "kill-long-queries-timeout": {
+      type: "string",
+      valueHint: "duration",
+      description: "When FLUSH/BLOCK_DDL/BLOCK_COMMIT has waited this long, kill the sessions running a statement that long (needs CONNECTION ADMIN; 0 = never)",
+      default: "0",
+    },
+    "kill-long-query-type": { type: "string", valueHint: "all|select", description: "Which statements --kill-long-queries-timeout kills", default: "all" },
     "slave-info": { type: "boolean", description: "On a replica, write xtrabackup_slave_info to start a new replica from" },
     "safe-slave-backup": { type: "boolean", description: "On a replica, pause the SQL thread (no open temporary tables) for the final lock" },
     "safe-slave-backup-timeout": { type: "string", valueHint: "duration", description: "How long to wait for no temporary tables", default: "300s" },
@@ -62,6 +70,18 @@ const tableFileGlobs = (g: string) => {
 };
 
 // biome-ignore lint: citty's inferred args type
+function killLongQueries(args: any): KillLongQueriesOptions | undefined {
+  const afterMs = parseDuration(args["kill-long-queries-timeout"], "--kill-long-queries-timeout");
+  const type = args["kill-long-query-type"];
+  if (type !== "all" && type !== "select") throw new HbError("usage", `invalid --kill-long-query-type "${type}": expected all or select`);
+  if (afterMs === 0) return undefined;
+  // The stage gives up after lock_wait_timeout: killing later than that would never happen.
+  if (afterMs >= parseDuration(args["lock-wait-timeout"], "--lock-wait-timeout"))
+    throw new HbError("usage", "--kill-long-queries-timeout must be shorter than --lock-wait-timeout");
+  return { afterSec: afterMs / 1000, type };
+}
+
+// biome-ignore lint: citty's inferred args type
 async function runServer(args: any) {
   if (args.source !== undefined || args.pid !== undefined) throw new HbError("usage", "--source and --pid go with --raw");
   const options = {
@@ -71,6 +91,7 @@ async function runServer(args: any) {
     parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
     ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
     lockWaitTimeoutSec: parseDuration(args["lock-wait-timeout"], "--lock-wait-timeout") / 1000,
+    killLongQueries: killLongQueries(args),
     slaveInfo: args["slave-info"] === true,
     safeSlaveBackup: args["safe-slave-backup"] === true,
     safeSlaveBackupTimeoutSec: parseDuration(args["safe-slave-backup-timeout"], "--safe-slave-backup-timeout") / 1000,
