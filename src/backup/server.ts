@@ -25,6 +25,8 @@ import { isDir } from "../shim/ffi";
 import { tablesTouched } from "../ddl/from-journal";
 import { ddlDisagreements, writeDdlLog } from "../ddl/hb-log";
 import { parseServerDdlLog, type ServerDdl } from "../ddl/server-log";
+import { debugSync } from "./debug-sync";
+import { connectionId, LongQueryKiller, type KillLongQueriesOptions } from "../locks/kill-long-queries";
 
 export interface ServerBackupOptions {
   dest: string;
@@ -35,6 +37,7 @@ export interface ServerBackupOptions {
   gentle: boolean; // copy at low CPU and I/O priority
   ringBytes: number;
   lockWaitTimeoutSec: number;
+  killLongQueries?: KillLongQueriesOptions; // --kill-long-queries-timeout/--kill-long-query-type
   slaveInfo: boolean;
   safeSlaveBackup: boolean;
   safeSlaveBackupTimeoutSec: number;
@@ -144,6 +147,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       session.begin();
       await redo.captureBegan(db);
       step("capture began");
+      debugSync("stage-start");
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
       const pool = session.pool;
       const paced = {
@@ -166,21 +170,26 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       step("copied");
       await safeSlave?.stopSqlThread();
       second = await db.second();
+      if (o.killLongQueries) stages.killer = new LongQueryKiller(second, [await connectionId(db), await connectionId(second)], o.killLongQueries);
       await stages.enter("FLUSH");
       step("FLUSH");
+      debugSync("stage-flush");
       await session.copyAll(); // whatever DDL finished meanwhile
       await presyncBinlog(second, info.logBinBasename);
       step("binlog synced");
       const lockStart = performance.now();
       await stages.enter("BLOCK_DDL");
       step("BLOCK_DDL");
+      debugSync("stage-block-ddl");
       await stages.enter("BLOCK_COMMIT");
       step("BLOCK_COMMIT");
+      debugSync("stage-block-commit");
       coords = await readCoordinates(db, second, { slaveInfo: o.slaveInfo });
       ddl = parseServerDdlLog(join(info.datadir, "ddl.log")); // complete: DDL is blocked from BLOCK_DDL on
       step("coordinates");
       session.end();
       step("capture ended");
+      debugSync("capture-end");
       await recopyUnderLock(session);
       await stages.end();
       step("END");
@@ -193,6 +202,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       for (const d of disagreements) log.warn(`DDL log: ${d}`);
       writeDdlLog(dest, ddl);
       writeServerMetadata(dest, { info, coords, lockTimeMs, argv: o.argv, startedAt, stats });
+      debugSync("metadata");
       await session.finish("mariadb");
       step("synced");
     } finally {

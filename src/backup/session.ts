@@ -14,6 +14,7 @@ import { createJournal, writeState } from "./dest";
 import { startProgress } from "./progress";
 import { treeBytes } from "./tree-bytes";
 import { onInterrupt } from "./interrupt";
+import { debugSync } from "./debug-sync";
 
 export interface SessionRoot {
   source: string; // canonical path, as the server sees it
@@ -75,6 +76,7 @@ export class Session {
     if (s.state !== "active" && !this.ended)
       throw new HbError("capture", `the capture failed: ${s.errorText}${s.errno ? ` (errno ${s.errno})` : ""}`);
     this.interrupt.check();
+    if (this.pool.bytes > 0) debugSync("copy");
   }
 
   begin(): void {

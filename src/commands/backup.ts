@@ -2,6 +2,8 @@
 import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
 import { HbError } from "../errors";
+import { checkDebugSync } from "../backup/debug-sync";
+import type { KillLongQueriesOptions } from "../locks/kill-long-queries";
 import { applyOutputArgs, connectionArgs, connectionFlags, outputArgs, parseDurationArg, parseIntegerArg, parsePositiveSizeArg, parseRateArg, printJson } from "./_shared";
 
 export default defineCommand({
@@ -24,6 +26,13 @@ export default defineCommand({
     priority: { type: "string", valueHint: "low|normal", description: "CPU and disk priority of the copy: low leaves the server first", default: "low" },
     ring: { type: "string", valueHint: "size", description: "Shared-memory ring between server and hb, e.g. 64M", default: "64M" },
     "lock-wait-timeout": { type: "string", valueHint: "duration", description: "Longest wait for each BACKUP STAGE, e.g. 60s", default: "60s" },
+    "kill-long-queries-timeout": {
+      type: "string",
+      valueHint: "duration",
+      description: "When FLUSH/BLOCK_DDL/BLOCK_COMMIT has waited this long, kill the sessions running a statement that long (needs CONNECTION ADMIN; 0 = never)",
+      default: "0",
+    },
+    "kill-long-query-type": { type: "string", valueHint: "all|select", description: "Which statements --kill-long-queries-timeout kills", default: "all" },
     "slave-info": { type: "boolean", description: "On a replica, write xtrabackup_slave_info to start a new replica from" },
     "safe-slave-backup": { type: "boolean", description: "On a replica, pause the SQL thread (no open temporary tables) for the final lock" },
     "safe-slave-backup-timeout": { type: "string", valueHint: "duration", description: "How long to wait for no temporary tables", default: "300s" },
@@ -34,6 +43,7 @@ export default defineCommand({
     ...outputArgs,
   },
   async run({ args }) {
+    checkDebugSync();
     if (!args.raw) return runServer(args);
     if (args.source === undefined || args.pid === undefined) {
       throw new HbError("usage", "--raw needs --source DIR and --pid PID");
@@ -77,6 +87,18 @@ const tableFileGlobs = (g: string) => {
 };
 
 // biome-ignore lint: citty's inferred args type
+function killLongQueries(args: any): KillLongQueriesOptions | undefined {
+  const afterSec = parseDurationArg(args["kill-long-queries-timeout"], "--kill-long-queries-timeout");
+  const type = args["kill-long-query-type"];
+  if (type !== "all" && type !== "select") throw new HbError("usage", `invalid --kill-long-query-type "${type}": expected all or select`);
+  if (afterSec === 0) return undefined;
+  // The stage gives up after lock_wait_timeout: killing later than that would never happen.
+  if (afterSec >= parseDurationArg(args["lock-wait-timeout"], "--lock-wait-timeout"))
+    throw new HbError("usage", "--kill-long-queries-timeout must be shorter than --lock-wait-timeout");
+  return { afterSec, type };
+}
+
+// biome-ignore lint: citty's inferred args type
 async function runServer(args: any) {
   if (args.source !== undefined || args.pid !== undefined) throw new HbError("usage", "--source and --pid go with --raw");
   const options = {
@@ -88,6 +110,7 @@ async function runServer(args: any) {
     gentle: parsePriority(args.priority),
     ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
     lockWaitTimeoutSec: parseDurationArg(args["lock-wait-timeout"], "--lock-wait-timeout"),
+    killLongQueries: killLongQueries(args),
     slaveInfo: args["slave-info"] === true,
     safeSlaveBackup: args["safe-slave-backup"] === true,
     safeSlaveBackupTimeoutSec: parseDurationArg(args["safe-slave-backup-timeout"], "--safe-slave-backup-timeout"),

@@ -1,7 +1,9 @@
 // MariaDB's BACKUP STAGE protocol (10.4+), on one connection that holds it from START to END. A disconnect
 // releases every stage, so hb dying never leaves the server locked. Each stage waits at most
 // lock_wait_timeout; a timeout is the "lock timeout" exit class, and END (or the disconnect) releases.
+// With a killer (--kill-long-queries-timeout), the stages after START kill what makes them wait too long.
 import { HbError } from "../errors";
+import type { LongQueryKiller } from "./kill-long-queries";
 
 export interface StageConnection {
   query(sql: string): Promise<unknown>;
@@ -14,6 +16,8 @@ const LOCK_WAIT_TIMEOUT = 1205;
 export class BackupStages {
   private reached: Stage | undefined;
   readonly timings: Partial<Record<Stage, number>> = {}; // ms each stage took to be granted
+  /** Set once a second connection exists (see server.ts); START never kills: nothing waits behind it. */
+  killer?: LongQueryKiller;
 
   constructor(
     private db: StageConnection,
@@ -32,7 +36,9 @@ export class BackupStages {
   async enter(stage: Exclude<Stage, "END">): Promise<void> {
     const t = performance.now();
     try {
-      await this.db.query(`BACKUP STAGE ${stage}`);
+      const pending = this.db.query(`BACKUP STAGE ${stage}`);
+      if (this.killer && stage !== "START") await this.killer.whileWaiting(stage, pending);
+      await pending;
     } catch (e) {
       const err = e as { errno?: number; message: string };
       if (err.errno === LOCK_WAIT_TIMEOUT)
