@@ -1,4 +1,5 @@
 // Every failure hb reports has a class, and every class has one exit code (README "Exit codes").
+import { getSystemErrorMessage, getSystemErrorName } from "node:util";
 export const ExitCode = {
   ok: 0,
   internal: 1,
@@ -33,3 +34,12 @@ export class HbError extends Error {
 export const fail = (kind: ExitClass, message: string, hint?: string): never => {
   throw new HbError(kind, message, hint);
 };
+
+/** "No space left on device (ENOSPC)" for errno 28: what a DBA can act on, not a number. */
+export function errnoText(errno: number): string {
+  try {
+    return `${getSystemErrorMessage(-errno)} (${getSystemErrorName(-errno)})`;
+  } catch {
+    return `errno ${errno}`;
+  }
+}

@@ -127,6 +127,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
         include: o.include,
         exclude: [...defaultExcludes(info), ...o.exclude],
         copyRanges: redo.ranges,
+        serverMustLive: true,
       });
     } catch (e) {
       capture.detach();

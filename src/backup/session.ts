@@ -2,7 +2,7 @@
 // copy threads, the walk of every root, the requests the journal makes of the copier, and the end checks.
 import { closeSync, fsyncSync } from "node:fs";
 import { join } from "node:path";
-import { HbError } from "../errors";
+import { HbError, errnoText } from "../errors";
 import { writeManifest } from "../manifest";
 import { leftOut } from "../paths";
 import { Capture, shimErrorText } from "../capture/control";
@@ -33,6 +33,7 @@ export interface SessionOptions {
   copyRanges?: WalkerOptions["ranges"]; // files copied only in part (InnoDB's redo log)
   ringBytes: number;
   leaseMs?: number;
+  serverMustLive?: boolean; // a server that dies mid-backup fails it at once (raw mode's writer may just finish)
 }
 
 export class Session {
@@ -74,7 +75,10 @@ export class Session {
     }
     const s = this.o.capture.status();
     if (s.state !== "active" && !this.ended)
-      throw new HbError("capture", `the capture failed: ${s.errorText}${s.errno ? ` (errno ${s.errno})` : ""}`);
+      throw new HbError("capture", `the capture failed: ${s.errorText}${s.errno ? ` (${errnoText(s.errno)})` : ""}`);
+    // Our mapping keeps the dead server's control block "active": ask the kernel whether the server lives.
+    if (this.o.serverMustLive && !this.ended && !alive(s.pid))
+      throw new HbError("capture", `the server (pid ${s.pid}) exited during the backup: this backup is incomplete`, "once the server is back, run the backup again");
     this.interrupt.check();
     if (this.pool.bytes > 0) debugSync("copy");
   }
@@ -194,5 +198,14 @@ export class Session {
     this.walker.close();
     this.pool.close();
     closeSync(this.journalFd);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
   }
 }

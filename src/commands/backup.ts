@@ -38,7 +38,8 @@ export default defineCommand({
     "safe-slave-backup-timeout": { type: "string", valueHint: "duration", description: "How long to wait for no temporary tables", default: "300s" },
     include: { type: "string", valueHint: "globs", description: "Only these db/table globs, comma-separated (e.g. 'shop/*')" },
     exclude: { type: "string", valueHint: "globs", description: "Leave out these db/table globs, comma-separated" },
-    "no-space-check": { type: "boolean", description: "Skip the free-space check on DEST" },
+    // citty reads --no-X as X=false: the flag is declared as what it turns off.
+    "space-check": { type: "boolean", description: "Check that DEST has room for the data and a journal estimate (--no-space-check skips it)", default: true },
     ...connectionArgs,
     ...outputArgs,
   },
@@ -116,7 +117,7 @@ async function runServer(args: any) {
     safeSlaveBackupTimeoutSec: parseDurationArg(args["safe-slave-backup-timeout"], "--safe-slave-backup-timeout"),
     include: globs(args.include).flatMap(tableFileGlobs),
     exclude: globs(args.exclude).flatMap(tableFileGlobs),
-    noSpaceCheck: args["no-space-check"] === true,
+    noSpaceCheck: args["space-check"] === false,
     argv: process.argv.slice(1),
     json: args.json === true,
     quiet: args.quiet === true,

@@ -1,5 +1,6 @@
 // Is a copy in .hb/data still what the copier wrote? Its size and CRC32C against the manifest's, so that a
 // byte changed on the backup's storage before prepare is found (after prepare, hb verify's hashes take over).
+import { errnoText } from "../errors";
 import { closeSync, lstatSync, openSync } from "node:fs";
 import { join } from "node:path";
 import type { ManifestCopy } from "../manifest";
@@ -19,7 +20,7 @@ export function copyProblem(dest: string, c: ManifestCopy): string | undefined {
   const fd = openSync(path, "r");
   try {
     const crc = Number(shim().hb_file_crc32c(fd, c.size));
-    if (crc < 0) return `unreadable (errno ${-crc})`;
+    if (crc < 0) return `unreadable: ${errnoText(-crc)}`;
     if (crc !== c.crc) return `damaged: CRC32C ${crc.toString(16).padStart(8, "0")}, the manifest says ${c.crc.toString(16).padStart(8, "0")}`;
   } finally {
     closeSync(fd);

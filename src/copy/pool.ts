@@ -1,5 +1,5 @@
 // The C copy pool, seen from TypeScript: submit whole-file copies, wait with backpressure, collect results.
-import { HbError } from "../errors";
+import { HbError, errnoText } from "../errors";
 import { shim, type Handle } from "../shim/ffi";
 
 export class CopyPool {
@@ -32,12 +32,12 @@ export class CopyPool {
   ): void {
     const id = this.nextId++;
     this.waiting.set(id, (bytes, crc) => {
-      if (bytes < 0) throw new HbError("io", `copying ${what} failed: errno ${-bytes}`);
+      if (bytes < 0) throw new HbError("io", `copying ${what} failed: ${errnoText(-bytes)}`);
       onDone(bytes, crc);
     });
     const flat = new BigUint64Array((ranges ?? []).flat().map(BigInt));
     const r = shim().hb_pool_submit_ranges(this.handle, id, src, dst, flat, ranges?.length ?? 0);
-    if (r !== 0) throw new HbError("internal", `could not queue the copy of ${what}: errno ${-r}`);
+    if (r !== 0) throw new HbError("internal", `could not queue the copy of ${what}: ${errnoText(-r)}`);
   }
 
   get pending(): number {

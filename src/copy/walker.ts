@@ -4,7 +4,7 @@
 // called by then.
 import { openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { HbError } from "../errors";
+import { HbError, errnoText } from "../errors";
 import type { Need } from "../capture/events";
 import {
   closeFd,
@@ -138,7 +138,7 @@ export class Walker {
 
   private statOrThrow(fd: number, path: string): StatResult {
     const st = fstatFd(fd);
-    if (typeof st === "number") throw new HbError("io", `cannot stat ${path}: errno ${-st}`);
+    if (typeof st === "number") throw new HbError("io", `cannot stat ${path}: ${errnoText(-st)}`);
     return st;
   }
 
@@ -164,7 +164,7 @@ export class Walker {
       const st = lstatAt(task.fd, name);
       if (typeof st === "number") {
         if (gone(st)) continue; // removed since readdir: the journal has it
-        throw new HbError("io", `cannot stat ${join(task.path, name)}: errno ${-st}`);
+        throw new HbError("io", `cannot stat ${join(task.path, name)}: ${errnoText(-st)}`);
       }
       const path = join(task.path, name);
       if (isLnk(st.mode)) {
@@ -175,7 +175,7 @@ export class Walker {
         const fd = openAt(task.fd, name, O.RDONLY | O.DIRECTORY | O.NOFOLLOW);
         if (fd < 0) {
           if (gone(fd)) continue;
-          throw new HbError("io", `cannot open ${path}: errno ${-fd}`);
+          throw new HbError("io", `cannot open ${path}: ${errnoText(-fd)}`);
         }
         const real = this.statOrThrow(fd, path);
         entries.push({ name, ident: identOf(real), mode: real.mode });
@@ -185,7 +185,7 @@ export class Walker {
         const fd = openAt(task.fd, name, O.RDONLY | O.NOFOLLOW);
         if (fd < 0) {
           if (gone(fd)) continue;
-          throw new HbError("io", `cannot open ${path}: errno ${-fd}`);
+          throw new HbError("io", `cannot open ${path}: ${errnoText(-fd)}`);
         }
         const real = this.statOrThrow(fd, path);
         entries.push({ name, ident: identOf(real), mode: real.mode });
