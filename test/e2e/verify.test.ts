@@ -1,9 +1,10 @@
 // hb verify: passes on a good backup; a flipped byte, a missing file, an extra file each fail it (exit 11)
 // and are named; an unprepared backup's damaged journal is found too (exit 10).
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, openSync, closeSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { appendFileSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { crc32c } from "../../src/journal/crc32c";
+import { flipByte } from "../helpers/damage";
 import { HB, run, tempDir } from "../helpers/harness";
 import { Scribbler } from "../helpers/scribbler";
 
@@ -17,15 +18,6 @@ async function backupOf(tmp: string, prepare: boolean): Promise<string> {
   expect((await run([HB, "backup", "--raw", "--source", src, "--pid", String(owner.pid), dest])).code).toBe(0);
   if (prepare) expect((await run([HB, "prepare", dest])).code).toBe(0);
   return dest;
-}
-
-function flipByte(path: string, at: number) {
-  const fd = openSync(path, "r+");
-  const b = Buffer.alloc(1);
-  readSync(fd, b, 0, 1, at);
-  b[0] = b[0]! ^ 0xff;
-  writeSync(fd, b, 0, 1, at);
-  closeSync(fd);
 }
 
 describe("hb verify", () => {

@@ -2,9 +2,10 @@
 // of it, and hb prepare (exit 10) and hb verify (exit 10 or 11) find the damage and name the file (and for
 // the journal, the byte offset of the damaged record). Prepare changes nothing when it refuses.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Manifest } from "../../src/manifest";
+import { flipByte } from "../helpers/damage";
 import { HB, run, tempDir } from "../helpers/harness";
 import { sysbenchPrepare, sysbenchRun } from "../helpers/load";
 import { startMariaDB } from "../helpers/mariadb";
@@ -29,15 +30,6 @@ async function copyOfBackup(): Promise<string> {
   const dir = join(tmp.path, `case${++n}`);
   expect((await run(["cp", "-a", base, dir])).code).toBe(0);
   return dir;
-}
-
-function flipByte(path: string, at: number) {
-  const fd = openSync(path, "r+");
-  const b = Buffer.alloc(1);
-  readSync(fd, b, 0, 1, at);
-  b[0] = b[0]! ^ 0x01;
-  writeSync(fd, b, 0, 1, at);
-  closeSync(fd);
 }
 
 const manifest = (dest: string): Manifest => JSON.parse(readFileSync(join(dest, ".hb", "manifest.json"), "utf8"));
@@ -105,7 +97,7 @@ describe("a damaged backup is found and the file named", () => {
   test("a flipped byte in a copied data file, before prepare: its path and copy named", async () => {
     const dest = await copyOfBackup();
     const c = tableCopy(dest);
-    flipByte(join(dest, c.file), Math.floor(c.size / 2));
+    flipByte(join(dest, c.file), Math.floor(c.size / 2), 0x01);
     await verify(dest, 11, `sbtest/sbtest1.ibd: its copy ${c.file} is damaged: CRC32C`);
     await prepareRefuses(dest, `cannot prepare sbtest/sbtest1.ibd (ident ${c.ident}): its copy ${c.file} is damaged: CRC32C`);
   }, 120_000);
@@ -113,7 +105,7 @@ describe("a damaged backup is found and the file named", () => {
   test("a flipped byte in a data file after prepare", async () => {
     const dest = await copyOfBackup();
     expect((await run([HB, "prepare", dest], { timeoutMs: 120_000 })).code).toBe(0);
-    flipByte(join(dest, "sbtest", "sbtest2.ibd"), 20_000);
+    flipByte(join(dest, "sbtest", "sbtest2.ibd"), 20_000, 0x01);
     await verify(dest, 11, "sbtest/sbtest2.ibd: content differs");
   }, 120_000);
 
@@ -123,7 +115,7 @@ describe("a damaged backup is found and the file named", () => {
     const records = recordOffsets(journal);
     const writes = records.filter((r) => r.type === 1 && r.len > 80 + 64);
     const victim = writes[Math.floor(writes.length / 2)]!;
-    flipByte(journal, victim.at + 80 + 32); // inside the written bytes, not the header
+    flipByte(journal, victim.at + 80 + 32, 0x01); // inside the written bytes, not the header
     await verify(dest, 10, `journal ${journal} is damaged at byte ${victim.at}: bad crc`);
     await prepareRefuses(dest, `journal ${journal} is damaged at byte ${victim.at}: bad crc`);
   }, 120_000);

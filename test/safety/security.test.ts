@@ -7,6 +7,7 @@ import { join, relative } from "node:path";
 import { checkDest, createDest, createJournal } from "../../src/backup/dest";
 import { HbError } from "../../src/errors";
 import { compileC } from "../helpers/cc";
+import { thrownBy } from "../helpers/damage";
 import { HB, ROOT, run, spawnBg, tempDir } from "../helpers/harness";
 import { startMariaDB, type Server } from "../helpers/mariadb";
 import { Scribbler } from "../helpers/scribbler";
@@ -101,12 +102,7 @@ describe("a local user who cannot read the server's files gets nothing through h
 
 describe("the journal is created by hb, new: a planted file or symlink is refused, never followed", () => {
   const refusedWith = (fn: () => unknown, kind: string, text: string) => {
-    let caught: unknown;
-    try {
-      fn();
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrownBy(fn);
     expect(caught).toBeInstanceOf(HbError);
     expect((caught as HbError).kind).toBe(kind as never);
     expect((caught as HbError).message).toContain(text);

@@ -7,6 +7,7 @@ import { fastCrc } from "../../src/journal/crc-native";
 import { crc32c } from "../../src/journal/crc32c";
 import { BIND_NEW, BIND_OUTSIDE, decodeHeader, encodeRecord, HB_REC_HDR, RecType } from "../../src/journal/format";
 import { contentRecords, validateJournal } from "../../src/journal/reader";
+import { thrownBy } from "../helpers/damage";
 import { tempDir } from "../helpers/harness";
 
 const enc = new TextEncoder();
@@ -22,12 +23,7 @@ function crcBitwise(buf: Uint8Array): number {
 }
 
 const damagedAt = (fn: () => unknown, offset: number, what: string) => {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrownBy(fn);
   expect(caught).toBeInstanceOf(HbError);
   const e = caught as HbError;
   expect(e.exitCode).toBe(10);
