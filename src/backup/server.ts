@@ -5,7 +5,7 @@ import { relative } from "node:path";
 import { HbError } from "../errors";
 import { log, step } from "../log";
 import { Capture } from "../capture/control";
-import { connect, type ConnectionFlags, type Db } from "../connect/client";
+import { connect, type ConnectionFlags } from "../connect/client";
 import { resolveConnection } from "../connect/options";
 import { captureRoots, discover, type ServerInfo } from "../discover/server";
 import { preflight } from "../discover/preflight";
@@ -18,7 +18,7 @@ import { writeServerMetadata } from "./metadata";
 import { Session, type SessionRoot } from "./session";
 import { recopyUnderLock } from "./recopy";
 import { liveRedoCopy } from "./innodb-redo";
-import { Pacer } from "../copy/pacer";
+import { copyPaced, type Pacing } from "./paced-copy";
 import { presyncBinlog } from "./binlog-presync";
 import { join } from "node:path";
 import { isDir } from "../shim/ffi";
@@ -141,7 +141,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     let ddl: ServerDdl[] = [];
     let second: Awaited<ReturnType<typeof db.second>> | undefined;
     let disagreements: string[] = [];
-    let pacing: Awaited<ReturnType<Pacer["stop"]>> | undefined;
+    let pacing: Pacing | undefined;
     try {
       await stages.start(); // one backup at a time; DDL logging starts
       step("START");
@@ -150,24 +150,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       step("capture began");
       debugSync("stage-start");
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
-      const pool = session.pool;
-      const paced = {
-        get bytes() {
-          return pool.bytes;
-        },
-        get journalBytes() {
-          return capture.status().journalBytes;
-        },
-        setRate: (r: number) => pool.setRate(r),
-        pause: (on: boolean) => pool.pause(on),
-      };
-      const pacer = o.throttleAuto ? new Pacer(paced, { activity: () => statementsSoFar(db) }) : undefined;
-      try {
-        await session.copyAll();
-      } finally {
-        pacing = await pacer?.stop();
-      }
-      if (pacing) log.info(`throttle auto: held ${pacing.holds} times to measure the server; last rate ${pacing.lastRate ? `${(pacing.lastRate / 2 ** 20).toFixed(1)} MiB/s` : "no limit"}`);
+      pacing = await copyPaced(session, capture, db, o.throttleAuto);
       step("copied");
       await safeSlave?.stopSqlThread();
       second = await db.second();
@@ -232,8 +215,3 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
   }
 }
 
-/** The server's statement counter (every client's), for the pacer. */
-async function statementsSoFar(db: Db): Promise<number> {
-  const [row] = await db.query<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Questions'");
-  return Number(row?.Value ?? 0);
-}

@@ -1,11 +1,9 @@
-// --throttle auto, hb's default against a server: the copy takes only what the server does not miss.
-// Each cycle the copy runs, then holds for a moment, and the server's statement rate (its `Questions`
-// counter) is read over the end of each part: while copying costs the server more than HARM of what it does
-// without us, the copy rate comes down, but never below the rate the server writes (the journal's growth);
-// while it costs nothing visible, the rate goes back up, to no limit.
-// The copy starts held for a moment to see whether the server is busy: a busy server's copy starts slow
-// and speeds up while harmless; a server doing next to nothing is not held for again: it has nothing to lose. Workload-agnostic and
-// self-calibrating: no threshold depends on the machine, the disk or the load's size.
+// --throttle auto, hb's default against a server: the copy takes only what the server does not miss
+// (docs/throttle.md). It starts held for a moment to see whether the server is busy; an idle server gets a
+// full-speed copy. Then, each cycle, the copy runs and holds, and the server's statement rate (`Questions`)
+// is compared between the two: while copying costs the server more than HARM, the rate comes down, never
+// below what the server writes (the journal's growth); while it costs nothing visible, it goes back up, to
+// no limit. No threshold depends on the machine, the disk or the size of the load.
 import { log } from "../log";
 
 export interface Paced {
@@ -34,6 +32,8 @@ const UP = 1.25;
 
 export class Pacer {
   private stopped = false;
+  private wake!: () => void;
+  private stopping = new Promise<void>((resolve) => (this.wake = resolve)); // cuts any wait short
   private done: Promise<void>;
   rate = 0; // 0 = no limit
   cycles = 0;
@@ -49,6 +49,7 @@ export class Pacer {
   /** Ends pacing: what the copy still has to do (under the backup lock) goes at full speed. */
   async stop(): Promise<{ cycles: number; holds: number; lastRate: number }> {
     this.stopped = true;
+    this.wake(); // the copy is done: no cycle may delay the lock phase
     await this.done;
     this.pool.pause(false);
     this.pool.setRate(0);
@@ -57,12 +58,16 @@ export class Pacer {
 
   /** Statements per second over the next `ms`, after `settle` ms. */
   private async rateOver(ms: number, settle: number): Promise<{ perSec: number; bytesPerSec: number; journalPerSec: number }> {
-    await Bun.sleep(settle);
+    await this.sleep(settle);
     const [a, b0, j0, t0] = [await this.o.activity(), this.pool.bytes, this.pool.journalBytes, performance.now()];
-    await Bun.sleep(ms - settle);
+    await this.sleep(ms - settle);
     const [z, b1, j1, t1] = [await this.o.activity(), this.pool.bytes, this.pool.journalBytes, performance.now()];
     const sec = (t1 - t0) / 1000;
     return { perSec: (z - a) / sec, bytesPerSec: (b1 - b0) / sec, journalPerSec: (j1 - j0) / sec };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return Promise.race([Bun.sleep(ms), this.stopping]);
   }
 
   private async loop(): Promise<void> {
@@ -73,6 +78,7 @@ export class Pacer {
     this.pool.pause(true);
     try {
       const before = await this.rateOver(FIRST_LOOK_MS, 0);
+      if (this.stopped) return;
       this.set(before.perSec < IDLE_PER_SEC ? 0 : Math.max(START_RATE, before.journalPerSec));
     } finally {
       this.pool.pause(false);
@@ -93,6 +99,7 @@ export class Pacer {
       } finally {
         this.pool.pause(false);
       }
+      if (this.stopped) break;
       const cost = 1 - copying.perSec / Math.max(alone.perSec, 1);
       // Never slower than the server writes: the journal would outgrow the data it completes, and every
       // second of capture costs the server too (measured: ~10% of a saturated 2-core server's TPS).

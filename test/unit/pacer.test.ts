@@ -98,6 +98,17 @@ describe("pacer (throttle auto)", () => {
     expect(s.lastRate).toBe(0);
   });
 
+  test("stopping is immediate, whatever part of a cycle it interrupts", async () => {
+    const sim = new Simulated(20_000);
+    const pacer = new Pacer(sim, { activity: sim.activity, copyMs: 5000, holdMs: 2000, settleMs: 100 });
+    await Bun.sleep(300);
+    const t = performance.now();
+    await pacer.stop();
+    expect(performance.now() - t).toBeLessThan(100); // not the rest of a 5 s cycle: the lock phase waits on this
+    expect(sim.paused).toBe(false);
+    expect(sim.rate).toBe(0);
+  });
+
   test("when the load goes away, the limit goes too", async () => {
     const sim = new Simulated(20_000);
     const pacer = new Pacer(sim, { activity: sim.activity, ...fast });

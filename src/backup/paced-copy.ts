@@ -1,0 +1,45 @@
+// The copy before the lock, paced by --throttle auto (src/copy/pacer.ts) on the server's statement counter.
+import type { Capture } from "../capture/control";
+import type { Db } from "../connect/client";
+import { Pacer } from "../copy/pacer";
+import { log } from "../log";
+import type { Session } from "./session";
+
+export type Pacing = Awaited<ReturnType<Pacer["stop"]>>;
+
+/** session.copyAll(), with the pacer running around it when `auto`; what the pacer did, if it ran. */
+export async function copyPaced(session: Session, capture: Capture, db: Db, auto: boolean): Promise<Pacing | undefined> {
+  if (!auto) {
+    await session.copyAll();
+    return undefined;
+  }
+  const pool = session.pool;
+  const pacer = new Pacer(
+    {
+      get bytes() {
+        return pool.bytes;
+      },
+      get journalBytes() {
+        return capture.status().journalBytes;
+      },
+      setRate: (rate) => pool.setRate(rate),
+      pause: (on) => pool.pause(on),
+    },
+    { activity: () => statementsSoFar(db) },
+  );
+  let pacing: Pacing;
+  try {
+    await session.copyAll();
+  } finally {
+    pacing = await pacer.stop();
+  }
+  const rate = pacing.lastRate ? `${(pacing.lastRate / 2 ** 20).toFixed(1)} MiB/s` : "no limit";
+  log.info(`throttle auto: held ${pacing.holds} times to measure the server; last rate ${rate}`);
+  return pacing;
+}
+
+/** The server's statement counter (every client's). */
+async function statementsSoFar(db: Db): Promise<number> {
+  const [row] = await db.query<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Questions'");
+  return Number(row?.Value ?? 0);
+}
