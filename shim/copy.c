@@ -22,6 +22,7 @@
 #define GENTLE_NICE 10
 #define IOPRIO_WHO_THREAD 1
 #define IOPRIO_IDLE (3 << 13) /* class idle: the disk serves the server first (mq-deadline, bfq) */
+#define IOPRIO_NORMAL ((2 << 13) | 4) /* best effort, level 4: the default */
 
 #define MAX_RANGES 4
 
@@ -47,7 +48,8 @@ struct hb_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	pthread_t threads[64];
-	int nthreads, stop, busy, gentle;
+	int nthreads, stop, busy;
+	_Atomic int gentle; /* wanted now; each copy thread applies a change at its next chunk */
 	_Atomic int cancel; /* stop copying now: the backup is being abandoned */
 	_Atomic int paused; /* hold every copy between chunks (the pacer measures the server without us) */
 	struct job *jobs;
@@ -62,8 +64,21 @@ struct hb_pool {
 	uint64_t last_ns;
 };
 
+/* This thread's CPU and I/O priority: low on a busy server, so the backup takes what the server leaves;
+ * normal again once the server is idle (the idle I/O class waits out even an idle server's background I/O). */
+static void set_gentle(int on)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	setpriority(PRIO_PROCESS, (id_t)tid, on ? GENTLE_NICE : 0); /* back to 0 needs CAP_SYS_NICE: else stays */
+	syscall(SYS_ioprio_set, IOPRIO_WHO_THREAD, tid, on ? IOPRIO_IDLE : IOPRIO_NORMAL);
+}
+
+static __thread int gentle_now; /* what this thread runs at */
+
 static void take_tokens(struct hb_pool *p, size_t n)
 {
+	if (atomic_load(&p->gentle) != gentle_now)
+		set_gentle(gentle_now = atomic_load(&p->gentle));
 	while (atomic_load(&p->paused) && !atomic_load(&p->cancel)) {
 		struct timespec ts = {0, 5 * 1000 * 1000};
 		nanosleep(&ts, 0);
@@ -244,14 +259,6 @@ static int64_t copy_fd(struct hb_pool *p, struct job *j, uint32_t *crc)
 	return end;
 }
 
-/* Lower this thread's CPU and I/O priority: on a busy server the backup takes what the server leaves. */
-static void be_gentle(void)
-{
-	pid_t tid = (pid_t)syscall(SYS_gettid);
-	setpriority(PRIO_PROCESS, (id_t)tid, GENTLE_NICE);
-	syscall(SYS_ioprio_set, IOPRIO_WHO_THREAD, tid, IOPRIO_IDLE);
-}
-
 /* CRC32C of the first n bytes of fd (holes read as zeros), for checking a copy against the manifest. */
 HB_API int64_t hb_file_crc32c(int fd, uint64_t n)
 {
@@ -277,8 +284,6 @@ HB_API int64_t hb_file_crc32c(int fd, uint64_t n)
 static void *worker(void *arg)
 {
 	struct hb_pool *p = arg;
-	if (p->gentle)
-		be_gentle();
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (!p->stop && p->jlen == 0)
@@ -400,6 +405,12 @@ HB_API void hb_pool_set_rate(struct hb_pool *p, uint64_t rate)
 	p->tokens = 0;
 	p->last_ns = hb_now_ns();
 	pthread_mutex_unlock(&p->bucket);
+}
+
+/* Low (1) or normal (0) priority for the copy threads, from their next chunk on. */
+HB_API void hb_pool_gentle(struct hb_pool *p, int on)
+{
+	atomic_store(&p->gentle, on);
 }
 
 /* Holds (1) or releases (0) every copy at its next chunk. */

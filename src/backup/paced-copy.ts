@@ -8,7 +8,8 @@ import type { Session } from "./session";
 export type Pacing = Awaited<ReturnType<Pacer["stop"]>>;
 
 /** session.copyAll(), with the pacer running around it when `auto`; what the pacer did, if it ran. */
-export async function copyPaced(session: Session, capture: Capture, db: Db, auto: boolean): Promise<Pacing | undefined> {
+/** `lowPriority`: --priority low, which the pacer lifts while the server is idle. */
+export async function copyPaced(session: Session, capture: Capture, db: Db, auto: boolean, lowPriority: boolean): Promise<Pacing | undefined> {
   if (!auto) {
     await session.copyAll();
     return undefined;
@@ -24,6 +25,7 @@ export async function copyPaced(session: Session, capture: Capture, db: Db, auto
       },
       setRate: (rate) => pool.setRate(rate),
       pause: (on) => pool.pause(on),
+      gentle: (on) => pool.gentle(on && lowPriority),
     },
     { activity: () => statementsSoFar(db) },
   );

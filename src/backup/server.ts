@@ -150,7 +150,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       step("capture began");
       debugSync("stage-start");
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
-      pacing = await copyPaced(session, capture, db, o.throttleAuto);
+      pacing = await copyPaced(session, capture, db, o.throttleAuto, o.gentle);
       step("copied");
       await safeSlave?.stopSqlThread();
       second = await db.second();

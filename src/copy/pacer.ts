@@ -12,6 +12,8 @@ export interface Paced {
   journalBytes: number;
   setRate(bytesPerSec: number): void;
   pause(on: boolean): void;
+  /** Low CPU and I/O priority (busy server) or normal (idle server: the idle I/O class would only slow us). */
+  gentle(on: boolean): void;
 }
 
 export interface PacerOptions {
@@ -53,6 +55,7 @@ export class Pacer {
     await this.done;
     this.pool.pause(false);
     this.pool.setRate(0);
+    this.pool.gentle(false);
     return { cycles: this.cycles, holds: this.held, lastRate: this.rate };
   }
 
@@ -66,8 +69,15 @@ export class Pacer {
     return { perSec: (z - a) / sec, bytesPerSec: (b1 - b0) / sec, journalPerSec: (j1 - j0) / sec };
   }
 
+  /** A wait that stop() cuts short, and whose timer goes with it: a pending one would keep hb alive after the backup. */
   private sleep(ms: number): Promise<void> {
-    return Promise.race([Bun.sleep(ms), this.stopping]);
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      void this.stopping.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private async loop(): Promise<void> {
@@ -79,7 +89,9 @@ export class Pacer {
     try {
       const before = await this.rateOver(FIRST_LOOK_MS, 0);
       if (this.stopped) return;
-      this.set(before.perSec < IDLE_PER_SEC ? 0 : Math.max(START_RATE, before.journalPerSec));
+      const idle = before.perSec < IDLE_PER_SEC;
+      this.pool.gentle(!idle);
+      this.set(idle ? 0 : Math.max(START_RATE, before.journalPerSec));
     } finally {
       this.pool.pause(false);
     }
@@ -89,8 +101,10 @@ export class Pacer {
       this.cycles++;
       if (copying.perSec < IDLE_PER_SEC) {
         this.set(0); // idle: full speed, no holds, but keep watching
+        this.pool.gentle(false);
         continue;
       }
+      this.pool.gentle(true);
       this.pool.pause(true);
       this.held++;
       let alone: { perSec: number };

@@ -85,6 +85,11 @@ export class CopyPool {
     shim().hb_pool_set_rate(this.handle, bytesPerSec);
   }
 
+  /** Low (true) or normal CPU and I/O priority for the copy threads, from their next chunk on. */
+  gentle(on: boolean): void {
+    shim().hb_pool_gentle(this.handle, on ? 1 : 0);
+  }
+
   /** Holds every copy at its next chunk (true) or lets them go on (false). */
   pause(on: boolean): void {
     shim().hb_pool_pause(this.handle, on ? 1 : 0);

@@ -3,6 +3,7 @@
 // speed): it must come down to a rate that costs at most a few percent, hold only to measure, never hold
 // for an idle server, and go back to no limit once the load is gone.
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { Pacer, type Paced } from "../../src/copy/pacer";
 
 const MiB = 2 ** 20;
@@ -11,6 +12,7 @@ const MiB = 2 ** 20;
 class Simulated implements Paced {
   rate = 0;
   paused = false;
+  low = true; // the copy's priority: --priority low until the pacer says otherwise
   private copied = 0;
   private statements = 0;
   private last = performance.now();
@@ -50,6 +52,9 @@ class Simulated implements Paced {
     if (on && !this.paused) this.holds++;
     this.paused = on;
   }
+  gentle(on: boolean) {
+    this.low = on;
+  }
   /** What the copy costs the server at the current rate. */
   get cost() {
     return (this.costAtFull * (this.rate || this.full)) / this.full;
@@ -62,7 +67,9 @@ describe("pacer (throttle auto)", () => {
   test("under load it brings the copy down to a rate the server barely notices", async () => {
     const sim = new Simulated(20_000);
     const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
-    await Bun.sleep(2500);
+    await Bun.sleep(300);
+    expect(sim.low).toBe(true); // a busy server: the copy stays at low priority
+    await Bun.sleep(2200);
     const s = await pacer.stop();
     expect(s.holds).toBeGreaterThan(5);
     expect(s.lastRate).toBeGreaterThan(0);
@@ -70,6 +77,7 @@ describe("pacer (throttle auto)", () => {
     expect(s.lastRate).toBeGreaterThanOrEqual(2 * MiB); // and never below the floor
     expect(sim.rate).toBe(0); // stopping leaves the copy unthrottled for the lock phase
     expect(sim.paused).toBe(false);
+    expect(sim.low).toBe(false); // and at normal priority: the lock waits on it
   });
 
   test("it never copies slower than the server writes: the journal must not outgrow the copy", async () => {
@@ -89,12 +97,18 @@ describe("pacer (throttle auto)", () => {
 
   test("an idle server is held for only once, at the start, and the copy keeps no limit", async () => {
     const sim = new Simulated(5); // 5 statements/s: monitoring, nothing more
+    const priorities: boolean[] = [];
+    sim.gentle = (on) => {
+      if (priorities.at(-1) !== on) priorities.push(on);
+      sim.low = on;
+    };
     const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
     await Bun.sleep(600);
     const s = await pacer.stop();
     expect(s.cycles).toBeGreaterThan(3);
     expect(sim.holds).toBe(1); // the look before the first byte
     expect(s.holds).toBe(0);
+    expect(priorities).toEqual([false]); // normal priority at once: the idle I/O class only slowed it
     expect(s.lastRate).toBe(0);
   });
 
@@ -107,6 +121,21 @@ describe("pacer (throttle auto)", () => {
     expect(performance.now() - t).toBeLessThan(100); // not the rest of a 5 s cycle: the lock phase waits on this
     expect(sim.paused).toBe(false);
     expect(sim.rate).toBe(0);
+  });
+
+  test("a stopped pacer leaves no timer behind: hb exits as soon as the backup is done", async () => {
+    // In a process of its own, which must end by itself right after stop(), not when a 5 s cycle would have.
+    const script = `
+      import { Pacer } from "${join(import.meta.dir, "../../src/copy/pacer.ts")}";
+      let n = 0;
+      const pool = { bytes: 0, journalBytes: 0, setRate() {}, pause() {}, gentle() {} };
+      const pacer = new Pacer(pool, { activity: async () => (n += 1000), copyMs: 5000, holdMs: 2000, settleMs: 100 });
+      await Bun.sleep(400);
+      await pacer.stop();`;
+    const t = performance.now();
+    const child = Bun.spawn([process.execPath, "-e", script], { stdout: "ignore", stderr: "pipe" });
+    expect(await child.exited).toBe(0);
+    expect(performance.now() - t).toBeLessThan(2500);
   });
 
   test("when the load goes away, the limit goes too", async () => {
