@@ -419,7 +419,10 @@ HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 		hb_fail(cb, HB_E_ENDED, ECANCELED);
 	else
 		atomic_compare_exchange_strong(&cb->state, &active, HB_IDLE);
-	int late = synchronize(cb, (uint64_t)timeout_ms * 1000000) != 0;
+	/* Abandoning the capture of a dead server: its writers never leave the barrier, and nothing is left to wait
+	 * for (a restarted server has a new block). */
+	int dead = abort && kill(cb->pid, 0) != 0 && errno == ESRCH;
+	int late = dead || synchronize(cb, (uint64_t)timeout_ms * 1000000) != 0;
 	if (late)
 		hb_fail(cb, HB_E_BARRIER, 0);
 	atomic_store(&c->stop, abort || late ? 2 : 1);

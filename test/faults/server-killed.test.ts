@@ -27,7 +27,7 @@ describe("the server killed during a backup", () => {
     const failedAfterMs = performance.now() - killedAt;
     expect(hb.stderr()).toMatch(/the server \(pid \d+\) exited during the backup: this backup is incomplete/);
     expect(code).toBe(9);
-    expect(failedAfterMs).toBeLessThan(5000);
+    expect(failedAfterMs).toBeLessThan(3000); // not the 5 s end barrier: a dead server has no writers to wait for
     await assertIncomplete(dest);
     await first.kill(); // reaped; its datadir stays for the restart
 
