@@ -9,13 +9,15 @@
 #include "hb_proto.h"
 
 #define HB_CB_MAGIC 0x314c544342484248ull /* "HBHBCTL1" */
-#define HB_CB_BYTES (64u << 10)           /* the control block proper; the ring follows it */
+#define HB_CB_BYTES (256u << 10)          /* the control block proper; the ring follows it */
 #define HB_RING_MAX (256ull << 20)        /* sparse: pages exist only while a capture uses them */
 #define HB_RING_MIN (4ull << 20)
 #define HB_MAX_ROOTS 8
 #define HB_ROOT_MAX 1024
 #define HB_STRIPES 64 /* barrier counters, one cache line each, picked by CPU */
 #define HB_MMAP_SLOTS 64
+#define HB_UNREAD_SLOTS 4096 /* files the copier has promised to read (docs/capture.md); a power of two */
+#define HB_UNREAD_PROBES 32
 
 enum hb_state {
 	HB_IDLE = 0,
@@ -45,6 +47,17 @@ enum hb_err {
 struct hb_stripe {
 	_Atomic int64_t n;
 	char pad[56];
+};
+
+/* A file the copier will read later: a write that lands wholly in [from, limit) needs no record, because
+ * the copy will read it. The window only ever shrinks: the copier raises from (before it reads a chunk),
+ * the server raises from or lowers limit (before a change it journals there), so no byte that was once
+ * journaled is ever skipped afterwards. */
+struct hb_unread {
+	_Atomic uint64_t ino; /* 0: free; stored last, when the slot is filled */
+	uint64_t dev;
+	_Atomic uint64_t from;
+	_Atomic uint64_t limit;
 };
 
 struct hb_cb {
@@ -81,6 +94,11 @@ struct hb_cb {
 	char roots[HB_MAX_ROOTS][HB_ROOT_MAX];
 
 	struct hb_stripe inflight[2][HB_STRIPES];
+
+	_Atomic uint32_t unread_used; /* slots filled in this capture */
+	uint32_t pad1;
+	_Atomic uint64_t c_unread_skips, c_unread_bytes; /* writes left out because the copy reads them */
+	struct hb_unread unread[HB_UNREAD_SLOTS];
 };
 
 _Static_assert(sizeof(struct hb_cb) <= HB_CB_BYTES, "control block fits");

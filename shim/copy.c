@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "real.h"
+#include "unread.h"
 
 #define HB_API __attribute__((visibility("default")))
 #define CHUNK (1u << 20)
@@ -33,11 +34,13 @@ struct job {
 	int src, dst;
 	int nranges; /* 0: the whole file; else only these [from, to) ranges, the rest left a hole */
 	uint64_t ranges[2 * MAX_RANGES];
+	struct hb_unread *unread; /* the server skips writes to what we have not read yet; whole files only */
 };
 
 /* One copy in progress: where it is, its write-behind marks, and the CRC32C of the copy up to crc_end. */
 struct cursor {
 	int src, dst, plain;
+	struct hb_unread *unread;
 	uint8_t *buf;
 	uint64_t started, waited;
 	uint32_t crc;
@@ -183,6 +186,8 @@ static int64_t copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uin
 		if (want > to - off)
 			want = (size_t)(to - off);
 		take_tokens(p, want);
+		if (c->unread)
+			hb_unread_claim(c->unread, off + want);
 		ssize_t n = -1;
 		if (!c->plain) {
 			off_t in = (off_t)off, out = (off_t)off;
@@ -232,7 +237,16 @@ static int64_t copy_fd(struct hb_pool *p, struct job *j, uint32_t *crc)
 		return -errno;
 	/* Up to the size at the start: whatever is written later is in the journal. */
 	uint64_t size = (uint64_t)st.st_size;
-	struct cursor c = {.src = j->src, .dst = j->dst};
+	struct cursor c = {.src = j->src, .dst = j->dst, .unread = j->nranges ? 0 : j->unread};
+	if (c.unread) {
+		/* Past that size nothing more is skipped. A write skipped there before this is in the size seen
+		 * after it. */
+		hb_unread_exclude_from(c.unread, size);
+		if (fstat(j->src, &st) != 0)
+			return -errno;
+		if ((uint64_t)st.st_size > size)
+			size = (uint64_t)st.st_size;
+	}
 	int64_t end = (int64_t)size;
 	if (j->nranges == 0)
 		end = copy_range(p, &c, 0, size); /* the copy is as long as what was read */
@@ -249,6 +263,8 @@ static int64_t copy_fd(struct hb_pool *p, struct job *j, uint32_t *crc)
 	}
 	if (end >= 0)
 		crc_zeros(&c, (uint64_t)end);
+	if (c.unread)
+		hb_unread_claim(c.unread, UINT64_MAX); /* copied: every later write is journaled */
 	free(c.buf);
 	if (end >= 0) {
 		int e = write_out(j->dst);
@@ -340,11 +356,13 @@ HB_API struct hb_pool *hb_pool_new(int threads, uint64_t rate, int gentle)
 }
 
 /* Takes ownership of both descriptors: the pool closes them. ranges: nranges [from, to) pairs, or none. */
-HB_API int hb_pool_submit_ranges(struct hb_pool *p, uint64_t id, int src, int dst, const uint64_t *ranges, int nranges)
+/* unread: the file's slot in the capture's unread table (hb_ctl_unread_slot), or NULL. */
+HB_API int hb_pool_submit_ranges(struct hb_pool *p, uint64_t id, int src, int dst, const uint64_t *ranges, int nranges,
+				 struct hb_unread *unread)
 {
-	if (nranges < 0 || nranges > MAX_RANGES)
+	if (nranges < 0 || nranges > MAX_RANGES || (nranges && unread))
 		return -EINVAL;
-	struct job j = {.id = id, .src = src, .dst = dst, .nranges = nranges};
+	struct job j = {.id = id, .src = src, .dst = dst, .nranges = nranges, .unread = unread};
 	if (nranges)
 		memcpy(j.ranges, ranges, (size_t)nranges * 2 * sizeof *ranges);
 	pthread_mutex_lock(&p->lock);
@@ -367,11 +385,6 @@ HB_API int hb_pool_submit_ranges(struct hb_pool *p, uint64_t id, int src, int ds
 	pthread_cond_signal(&p->wake);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
-}
-
-HB_API int hb_pool_submit(struct hb_pool *p, uint64_t id, int src, int dst)
-{
-	return hb_pool_submit_ranges(p, id, src, dst, 0, 0);
 }
 
 /* Completed jobs as (id, result, crc) triples into out (room for max triples); returns triples. */

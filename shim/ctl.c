@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "real.h"
+#include "unread.h"
 
 #define HB_API __attribute__((visibility("default")))
 #define HB_STARTING 4u /* a CLI is setting up a capture */
@@ -361,6 +362,7 @@ HB_API int hb_ctl_begin(struct hb_ctl *c, const char *roots, uint64_t ring_bytes
 	if (ring_bytes > cb->ring_max)
 		ring_bytes = cb->ring_max;
 	cb->ring_cap = ring_bytes & ~7ull;
+	hb_unread_reset(cb);
 	release_ring(c);
 	atomic_store(&cb->head, 0);
 	atomic_store(&cb->tail, 0);
@@ -443,8 +445,39 @@ HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 
 HB_API uint64_t hb_ctl_head(struct hb_ctl *c) { return atomic_load(&c->cb->head); }
 
+/* Registers files the copier will read whole (dev, ino, size triples), then waits until every call in
+ * flight has left (barrier): a journal position taken after this return is safe to copy from (unread.c).
+ * Returns how many were registered (a full table leaves the rest journaled as usual), or -1 if the barrier
+ * timed out: then none of them skips anything. */
+HB_API int hb_ctl_unread_add(struct hb_ctl *c, const uint64_t *files, int n)
+{
+	struct hb_cb *cb = c->cb;
+	if (atomic_load(&cb->state) != HB_ACTIVE)
+		return 0;
+	int added = 0;
+	for (int i = 0; i < n; i++)
+		if (hb_unread_add(cb, files[3 * i], files[3 * i + 1], files[3 * i + 2]) == 0)
+			added++;
+	if (added && synchronize(cb, 5ull * 1000000000) != 0) {
+		for (int i = 0; i < n; i++) {
+			struct hb_unread *u = hb_unread_find(cb, files[3 * i], files[3 * i + 1]);
+			if (u)
+				hb_unread_exclude_from(u, 0);
+		}
+		return -1;
+	}
+	return added;
+}
+
+/* The slot of a registered file, for hb_pool_submit_ranges; NULL if it is not registered. */
+HB_API struct hb_unread *hb_ctl_unread_slot(struct hb_ctl *c, uint64_t dev, uint64_t ino)
+{
+	return hb_unread_find(c->cb, dev, ino);
+}
+
 /* out[]: state, error, errno, epoch, head, tail, records, data bytes, ns records, ring waits,
- * journal bytes written, mmap count, mmap overflow, pid, uid, protocol, ring cap, heartbeat age ms, owner */
+ * journal bytes written, mmap count, mmap overflow, pid, uid, protocol, ring cap, heartbeat age ms, owner,
+ * writes left out (the copy reads them), their bytes */
 HB_API int hb_ctl_stat(struct hb_ctl *c, uint64_t *out, int n)
 {
 	struct hb_cb *cb = c->cb;
@@ -453,7 +486,8 @@ HB_API int hb_ctl_stat(struct hb_ctl *c, uint64_t *out, int n)
 			atomic_load(&cb->c_data_bytes), atomic_load(&cb->c_ns_records), atomic_load(&cb->c_ring_waits),
 			c->journal_bytes + c->buf_len, atomic_load(&cb->mmap_count), atomic_load(&cb->mmap_overflow),
 			(uint64_t)cb->pid, cb->uid, cb->protocol, cb->ring_cap,
-			(hb_now_ns() - atomic_load(&cb->heartbeat_ns)) / 1000000, (uint64_t)atomic_load(&cb->owner_pid)};
+			(hb_now_ns() - atomic_load(&cb->heartbeat_ns)) / 1000000, (uint64_t)atomic_load(&cb->owner_pid),
+			atomic_load(&cb->c_unread_skips), atomic_load(&cb->c_unread_bytes)};
 	int k = (int)(sizeof v / sizeof v[0]);
 	if (n > k)
 		n = k;

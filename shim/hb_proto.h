@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #ifndef HB_PROTOCOL /* a test builds another version to check the mismatch is refused */
-#define HB_PROTOCOL 1
+#define HB_PROTOCOL 2
 #endif
 
 enum hb_rec_type {

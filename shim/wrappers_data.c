@@ -12,6 +12,7 @@
 
 #include "capture.h"
 #include "real.h"
+#include "unread.h"
 
 #define HB_EXPORT __attribute__((visibility("default")))
 
@@ -57,7 +58,7 @@ static ssize_t do_write(enum wkind k, int fd, const struct iovec *iov, int cnt, 
 	if (r > 0) {
 		if (where < 0)
 			hb_fail(hb_cb, HB_E_SOURCE, e);
-		else
+		else if (!hb_unread_covers(fi.dev, fi.ino, (uint64_t)where, (uint64_t)where + (uint64_t)r))
 			hb_j_write(fi.dev, fi.ino, (uint64_t)where, iov, cnt, (size_t)r); /* only what was written */
 	}
 	hb_inode_unlock(fi.dev, fi.ino);
@@ -89,14 +90,28 @@ HB_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt, off_t of
 	return pwritev2(fd, iov, cnt, off, flags);
 }
 
+/* The bytes a size change may alter, taken out of the copier's unread window before the call (the writes
+ * after it are journaled). Plain allocation (mode 0, KEEP_SIZE) alters none. */
+static void exclude_changed(const struct hb_fdinfo *fi, int kind, int mode, off_t off, off_t len)
+{
+	if (kind == HB_REC_TRUNC)
+		hb_unread_exclude(fi->dev, fi->ino, (uint64_t)len, UINT64_MAX);
+	else if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+		hb_unread_exclude(fi->dev, fi->ino, (uint64_t)off, UINT64_MAX);
+	else if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		hb_unread_exclude(fi->dev, fi->ino, (uint64_t)off, (uint64_t)off + (uint64_t)len);
+}
+
 /* ftruncate and fallocate: the record is the call's own arguments. */
 static int do_size(int fd, int mode, off_t off, off_t len, int kind)
 {
 	struct hb_guard g;
 	struct hb_fdinfo fi;
 	int tracked = hb_enter(&g) && hb_fd_lookup(fd, &fi);
-	if (tracked)
+	if (tracked) {
 		hb_inode_lock(fi.dev, fi.ino);
+		exclude_changed(&fi, kind, mode, off, len);
+	}
 	int r;
 	if (kind == HB_REC_TRUNC)
 		r = REAL(ftruncate64)(fd, len);
@@ -133,6 +148,8 @@ static void journal_copied(const struct hb_fdinfo *fi, int out, off_t dst, int i
 		hb_fail(hb_cb, HB_E_SOURCE, EINVAL);
 		return;
 	}
+	if (hb_unread_covers(fi->dev, fi->ino, (uint64_t)dst, (uint64_t)dst + (uint64_t)n))
+		return;
 	if (acc == O_WRONLY)
 		hb_j_write_from_fd(fi->dev, fi->ino, (uint64_t)dst, in, (uint64_t)src, (size_t)n);
 	else

@@ -13,6 +13,7 @@
 #include "capture.h"
 #include "ns.h"
 #include "real.h"
+#include "unread.h"
 
 #define HB_EXPORT __attribute__((visibility("default")))
 
@@ -22,6 +23,8 @@
 
 static void bind_entry(struct hb_where *w, const struct stat *st, uint16_t flags)
 {
+	if (flags & (HB_BIND_NEW | HB_BIND_OUTSIDE)) /* not what the copier registered under this dev:ino */
+		hb_unread_exclude(st->st_dev, st->st_ino, 0, UINT64_MAX);
 	char target[HB_PATH];
 	ssize_t tl = 0;
 	if (S_ISLNK(st->st_mode)) {
@@ -61,14 +64,18 @@ static int do_open(int dirfd, const char *path, int flags, mode_t mode)
 	int tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
 	int resolved = !tmpfile && hb_where(dirfd, path, &w) == 0;
 	int existed = resolved && hb_where_stat(&w, &pre) == 0;
+	if (existed && (flags & O_TRUNC))
+		hb_unread_exclude(pre.st_dev, pre.st_ino, 0, UINT64_MAX);
 	int fd = REAL(openat)(dirfd, path, flags, mode);
 	int e = errno;
 	hb_fd_forget(fd);
 	if (fd >= 0) {
 		struct hb_fdinfo fi;
 		if (tmpfile) {
-			if (hb_fd_lookup(fd, &fi) && fstat(fd, &st) == 0) /* an unnamed new file: an incarnation */
+			if (hb_fd_lookup(fd, &fi) && fstat(fd, &st) == 0) { /* an unnamed new file: an incarnation */
+				hb_unread_exclude(st.st_dev, st.st_ino, 0, UINT64_MAX);
 				hb_j_bind(0, 0, "", 0, st.st_dev, st.st_ino, st.st_mode, HB_BIND_NEW, "", 0, "", 0);
+			}
 		} else if (!resolved) {
 			unresolved(flags & O_CREAT);
 		} else if (existed && S_ISLNK(pre.st_mode)) {
@@ -283,8 +290,10 @@ static int do_path_change(int dirfd, const char *path, int follow, off_t len, mo
 		ssize_t al = readlink(link, abs, sizeof abs);
 		tracked = al > 0 && al < (ssize_t)sizeof abs && hb_under_roots(abs, (size_t)al);
 	}
-	if (tracked && !is_chmod)
+	if (tracked && !is_chmod) {
 		hb_inode_lock(st.st_dev, st.st_ino);
+		hb_unread_exclude(st.st_dev, st.st_ino, (uint64_t)len, UINT64_MAX);
+	}
 	int r = is_chmod ? REAL(fchmodat)(dirfd, path, mode, follow ? 0 : AT_SYMLINK_NOFOLLOW) : REAL(truncate64)(path, len);
 	int e = errno;
 	if (r == 0 && tracked) {

@@ -50,6 +50,7 @@ export function liveRedoCopy(logDir: string) {
       const [row] = await db.query<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Innodb_lsn_current'");
       if (row && /^\d+$/.test(String(row.Value))) lsn = BigInt(row.Value);
     },
+    partial: (absPath: string) => normalize(absPath) === path,
     ranges: (absPath: string, fd: number, size: number) =>
       lsn !== undefined && normalize(absPath) === path ? liveRedoRanges(readRedoHeader(fd), size, lsn) : undefined,
   };

@@ -30,6 +30,8 @@ export interface RawBackupResult {
   copyMs: number; // from the first byte copied to the last
   journalBytes: number;
   journalRecords: number;
+  writesLeftOut: number; // writes the copy read, so not journaled
+  bytesLeftOut: number;
   durationMs: number;
 }
 
@@ -63,7 +65,7 @@ export async function runRawBackup(o: RawBackupOptions): Promise<RawBackupResult
       await session.finish("raw");
       const result = { dest, source, pid: o.pid, ...session.stats(), durationMs: Math.round(performance.now() - started) };
       log.success(
-        `backup complete: ${result.files} files, ${result.bytesCopied} bytes copied, journal ${result.journalBytes} bytes in ${result.durationMs} ms`,
+        `backup complete: ${result.files} files, ${result.bytesCopied} bytes copied, journal ${result.journalBytes} bytes (${result.bytesLeftOut} bytes of writes left out: the copy read them) in ${result.durationMs} ms`,
       );
       return result;
     } finally {

@@ -31,6 +31,8 @@ export interface SessionOptions {
   parallel: number;
   gentle: boolean; // copy at low CPU and I/O priority
   copyRanges?: WalkerOptions["ranges"]; // files copied only in part (InnoDB's redo log)
+  partial?: WalkerOptions["partial"]; // the files copyRanges may apply to
+  copyLast?: WalkerOptions["copyLast"];
   ringBytes: number;
   leaseMs?: number;
   serverMustLive?: boolean; // a server that dies mid-backup fails it at once (raw mode's writer may just finish)
@@ -63,6 +65,12 @@ export class Session {
       tick: () => this.tick(),
       skip: (rel) => skip(rel),
       ranges: o.copyRanges,
+      partial: o.partial,
+      copyLast: o.copyLast,
+      unread: {
+        register: (files) => o.capture.registerUnread(files),
+        slot: (dev, ino) => o.capture.unreadSlot(dev, ino),
+      },
     });
   }
 
@@ -189,6 +197,8 @@ export class Session {
       copyMs: this.copyMs,
       journalBytes: s.journalBytes,
       journalRecords: s.records,
+      writesLeftOut: s.unreadSkips, // the copy read them: not journaled
+      bytesLeftOut: s.unreadBytes,
     };
   }
 

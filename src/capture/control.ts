@@ -1,5 +1,6 @@
 // One capture on one server process: attach to its shim, begin, read state, end.
 import { HbError } from "../errors";
+import type { Pointer } from "bun:ffi";
 import { cstr, shim, type Handle } from "../shim/ffi";
 
 /** Codes of enum hb_err in shim/control.h. */
@@ -44,6 +45,8 @@ export interface CaptureStatus {
   ringBytes: number;
   heartbeatAgeMs: number;
   ownerPid: number;
+  unreadSkips: number; // writes left out of the journal: the copy reads them
+  unreadBytes: number;
 }
 
 export const shimErrorText = (code: number) => String(shim().hb_strerror(code) ?? "unknown error");
@@ -98,8 +101,23 @@ export class Capture {
     return Number(shim().hb_ctl_head(this.h));
   }
 
+  /**
+   * Promises the shim that these files will be read whole later: their writes until then are left out of the
+   * journal. Take the copy's journal position only after this returns (it waits for the calls in flight).
+   */
+  registerUnread(files: { dev: bigint; ino: bigint; size: number }[]): number {
+    if (!files.length) return 0;
+    const v = new BigUint64Array(files.flatMap((f) => [f.dev, f.ino, BigInt(f.size)]));
+    return shim().hb_ctl_unread_add(this.h, v, files.length);
+  }
+
+  /** The shim's slot for a registered file (for the copy pool), or null. */
+  unreadSlot(dev: bigint, ino: bigint): Pointer | null {
+    return shim().hb_ctl_unread_slot(this.h, dev, ino) as Pointer | null;
+  }
+
   status(): CaptureStatus {
-    const v = new BigUint64Array(19);
+    const v = new BigUint64Array(21);
     shim().hb_ctl_stat(this.h, v, v.length);
     const n = (i: number) => Number(v[i]);
     return {
@@ -123,6 +141,8 @@ export class Capture {
       ringBytes: n(16),
       heartbeatAgeMs: n(17),
       ownerPid: n(18),
+      unreadSkips: n(19),
+      unreadBytes: n(20),
     };
   }
 

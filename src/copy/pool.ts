@@ -1,4 +1,5 @@
 // The C copy pool, seen from TypeScript: submit whole-file copies, wait with backpressure, collect results.
+import type { Pointer } from "bun:ffi";
 import { HbError, errnoText } from "../errors";
 import { shim, type Handle } from "../shim/ffi";
 
@@ -22,6 +23,7 @@ export class CopyPool {
    * Copies src to dst (the pool closes both; dst must be open for reading too: the copy is read back for its
    * CRC32C); onDone gets the bytes copied and that CRC. Errors throw from poll().
    * ranges: only these [from, to) byte ranges of src (the copy keeps src's size; the rest is a hole).
+   * unread: src's slot in the capture's unread table (Capture.unreadSlot): whole-file copies only.
    */
   submit(
     src: number,
@@ -29,6 +31,7 @@ export class CopyPool {
     what: string,
     onDone: (bytes: number, crc: number) => void,
     ranges?: [number, number][],
+    unread?: Pointer | null,
   ): void {
     const id = this.nextId++;
     this.waiting.set(id, (bytes, crc) => {
@@ -36,7 +39,7 @@ export class CopyPool {
       onDone(bytes, crc);
     });
     const flat = new BigUint64Array((ranges ?? []).flat().map(BigInt));
-    const r = shim().hb_pool_submit_ranges(this.handle, id, src, dst, flat, ranges?.length ?? 0);
+    const r = shim().hb_pool_submit_ranges(this.handle, id, src, dst, flat, ranges?.length ?? 0, unread ?? null);
     if (r !== 0) throw new HbError("internal", `could not queue the copy of ${what}: ${errnoText(-r)}`);
   }
 

@@ -19,6 +19,7 @@ import {
   readlinkAt,
   type StatResult,
 } from "../shim/ffi";
+import type { Pointer } from "bun:ffi";
 import type { CopyPool } from "./pool";
 
 export interface ListingEntry {
@@ -63,6 +64,21 @@ export interface WalkerOptions {
   tick: () => void; // called while waiting: drains namespace events
   skip?: (rootRelative: string) => boolean; // left out of the backup
   ranges?: (absPath: string, src: number, size: number) => [number, number][] | undefined; // copy only these
+  partial?: (absPath: string) => boolean; // may be copied only in part (`ranges`): never promised to the shim
+  copyLast?: (rootRelative: string) => boolean; // copied after the walk: hot files, whose writes until then are not journaled
+  unread?: UnreadTable; // the shim's table of files the copier will read (shim/unread.c)
+}
+
+/** The capture's side of the copier's promise: writes to what it has not read yet are left out of the journal. */
+export interface UnreadTable {
+  register(files: { dev: bigint; ino: bigint; size: number }[]): number; // waits out the calls in flight
+  slot(dev: bigint, ino: bigint): Pointer | null;
+}
+
+interface Deferred {
+  fd: number;
+  st: StatResult;
+  path: string;
 }
 
 export class Walker {
@@ -73,6 +89,7 @@ export class Walker {
   private lastListing = new Map<string, number>(); // dir ident -> seq of its latest listing
   private dirFds = new Map<string, number>(); // dir ident -> O_PATH fd, to find entries by key later
   private queue: DirTask[] = [];
+  private deferred: Deferred[] = [];
   private copyId = 0;
   currentFile = ""; // the file copied last submitted, for progress
   private skipped = 0;
@@ -100,10 +117,16 @@ export class Walker {
     return identOf(st);
   }
 
-  /** Lists and copies until no directory is queued. */
+  /** Lists and copies until no directory is queued, then copies what was kept for last. */
   async run(): Promise<void> {
-    while (this.queue.length) {
-      const task = this.queue.pop()!;
+    while (this.queue.length || this.deferred.length) {
+      const task = this.queue.pop();
+      if (!task) {
+        const d = this.deferred.shift()!;
+        if (this.lastCopy.has(identOf(d.st))) closeFd(d.fd); // fetched meanwhile
+        else await this.copy(d.fd, d.st, d.path);
+        continue;
+      }
       try {
         await this.listDir(task);
       } finally {
@@ -157,11 +180,14 @@ export class Walker {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // removed since we opened it: gone for good
       throw new HbError("io", `cannot list ${task.path}: ${(e as Error).message}`);
     }
-    const entries: ListingEntry[] = [];
+    const found: [string, string, StatResult | number][] = [];
     for (const name of names) {
       const rel = task.rel ? `${task.rel}/${name}` : name;
-      if (this.o.skip?.(rel)) continue;
-      const st = lstatAt(task.fd, name);
+      if (!this.o.skip?.(rel)) found.push([name, rel, lstatAt(task.fd, name)]);
+    }
+    this.promise(task, found);
+    const entries: ListingEntry[] = [];
+    for (const [name, rel, st] of found) {
       if (typeof st === "number") {
         if (gone(st)) continue; // removed since readdir: the journal has it
         throw new HbError("io", `cannot stat ${join(task.path, name)}: ${errnoText(-st)}`);
@@ -191,6 +217,7 @@ export class Walker {
         entries.push({ name, ident: identOf(real), mode: real.mode });
         if ((this.lastCopy.get(identOf(real)) ?? -1) >= task.minSeq && task.minSeq > 0) closeFd(fd);
         else if (this.lastCopy.has(identOf(real)) && task.minSeq === 0) closeFd(fd); // a hard link we have
+        else if (task.minSeq === 0 && this.o.copyLast?.(rel)) this.deferred.push({ fd, st: real, path });
         else await this.copy(fd, real, path);
       } else {
         this.skipped++; // sockets, fifos, devices: not part of a backup
@@ -198,6 +225,19 @@ export class Walker {
     }
     this.listings.push({ ident: task.ident, seq, mode: task.mode, entries });
     this.lastListing.set(task.ident, seq);
+  }
+
+  /**
+   * Registers the directory's files that this walk will copy whole, so that the server's writes to them are
+   * not journaled until the copy reads them. Before any of their copies takes its journal position.
+   */
+  private promise(task: DirTask, found: [string, string, StatResult | number][]): void {
+    if (!this.o.unread) return;
+    const files: StatResult[] = [];
+    for (const [name, , st] of found)
+      if (typeof st !== "number" && isReg(st.mode) && !this.lastCopy.has(identOf(st)) && !this.o.partial?.(join(task.path, name)))
+        files.push(st);
+    this.o.unread.register(files);
   }
 
   /** Copies an ident again from where it was last copied, recording `seq` as its position (I7 re-copy). */
@@ -232,6 +272,9 @@ export class Walker {
     this.lastCopy.set(ident, seq);
     this.pathOf.set(ident, path);
     this.currentFile = path;
+    const slot = this.o.unread?.slot(st.dev, st.ino) ?? null;
+    // A promised file is read whole: the writes to it that were left out are in no other part of the backup.
+    const ranges = slot ? undefined : this.o.ranges?.(path, src, st.size);
     this.o.pool.submit(
       src,
       dst,
@@ -239,7 +282,8 @@ export class Walker {
       (size, crc) => {
         this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode, crc });
       },
-      this.o.ranges?.(path, src, st.size),
+      ranges,
+      slot,
     );
   }
 
@@ -251,7 +295,9 @@ export class Walker {
   close(): void {
     for (const fd of this.dirFds.values()) closeFd(fd);
     for (const t of this.queue) closeFd(t.fd);
+    for (const d of this.deferred) closeFd(d.fd);
     this.dirFds.clear();
     this.queue = [];
+    this.deferred = [];
   }
 }

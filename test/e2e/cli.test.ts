@@ -2,12 +2,13 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { HB, SHIM, run, tempDir } from "../helpers/harness";
+import { SHIM_PROTOCOL } from "../../src/version";
 
 describe("hb", () => {
   test("--version names the shim protocol", async () => {
     const { code, stdout } = await run([HB, "--version"]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^hb \d+\.\d+\.\d+\S* \(shim protocol 1\)\n$/);
+    expect(stdout).toMatch(new RegExp(`^hb \\d+\\.\\d+\\.\\d+\\S* \\(shim protocol ${SHIM_PROTOCOL}\\)\\n$`));
   });
 
   test("--help lists the commands with an example, on stdout", async () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { HB, run, tempDir } from "../helpers/harness";
 import { startMariaDB } from "../helpers/mariadb";
 import { Scribbler } from "../helpers/scribbler";
+import { SHIM_PROTOCOL } from "../../src/version";
 
 describe("hb shim status", () => {
   test("--pid: loaded and idle (exit 0); without the shim: exit 5", async () => {
@@ -22,7 +23,7 @@ describe("hb shim status", () => {
     await using server = await startMariaDB({ binlog: false });
     const r = await run([HB, "shim", "status", "--socket", server.socket, "--user", "root"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`pid ${server.pid}: shim loaded, protocol 1; capture idle`);
+    expect(r.stdout).toContain(`pid ${server.pid}: shim loaded, protocol ${SHIM_PROTOCOL}; capture idle`);
   }, 60_000);
 });
 

@@ -70,7 +70,8 @@ export async function rawOracle(o: OracleOptions) {
       if (inFlight.length) diffs.push(`t${t} (k=${ks[t]}): ${exact.slice(0, 5).join("; ")} | k+1: ${inFlight.slice(0, 5).join("; ")}`);
     }
     if (process.env.HB_ORACLE_VERBOSE) console.error(`seed ${o.seed}: k=${ks} overlap=${overlap} ${backup.stderr.trim().split("\n").at(-1)}`);
-    return { diffs, overlap, ks, writerStderr: await stderr };
+    const leftOut = Number(/\((\d+) bytes of writes left out/.exec(backup.stderr)?.[1] ?? NaN);
+    return { diffs, overlap, ks, leftOut, writerStderr: await stderr };
   } finally {
     proc.kill("SIGKILL");
     await stderr;

@@ -4,51 +4,10 @@ import { mkdirSync, openSync, closeSync, readFileSync, realpathSync, writeFileSy
 import { join } from "node:path";
 import { Capture } from "../../src/capture/control";
 import { parseEvents } from "../../src/capture/events";
+import { captured } from "../helpers/capture";
 import { compileC } from "../helpers/cc";
 import { ROOT, run, SHIM, tempDir } from "../helpers/harness";
 import { Scribbler } from "../helpers/scribbler";
-
-interface Rec {
-  type: number;
-  ident: string;
-  off: number;
-  count: number;
-  data: string;
-}
-
-/** Content records of a journal file (names: parseEvents). */
-function contentRecords(path: string): Rec[] {
-  const j = readFileSync(path);
-  const out: Rec[] = [];
-  for (let at = 0; at < j.length; at += j.readUInt32LE(at)) {
-    const type = j.readUInt16LE(at + 16);
-    const count = Number(j.readBigUInt64LE(at + 64));
-    out.push({
-      type,
-      ident: `${j.readBigUInt64LE(at + 24)}:${j.readBigUInt64LE(at + 32)}`,
-      off: Number(j.readBigUInt64LE(at + 56)),
-      count,
-      data: type === 1 ? j.toString("utf8", at + 80, at + 80 + count) : "",
-    });
-  }
-  return out;
-}
-
-/** Runs `body` with a capture of `root` begun on the scribbler, ended afterwards; returns the journal. */
-async function captured(s: Scribbler, root: string, journal: string, body: () => Promise<void>) {
-  const cap = Capture.attach(s.pid);
-  const fd = openSync(journal, "w", 0o600);
-  try {
-    cap.begin({ roots: [realpathSync(root)], journalFd: fd, ringBytes: 8 << 20, leaseMs: 5000, maxWaitMs: 2000 });
-    await body();
-    const events = parseEvents(cap.events());
-    expect(cap.end()).toBe(0);
-    return { events: [...events, ...parseEvents(cap.events())], records: contentRecords(journal), cap };
-  } finally {
-    closeSync(fd);
-    cap.detach();
-  }
-}
 
 const ident = (path: string) => {
   const st = Bun.spawnSync(["stat", "-c", "%d:%i", path]).stdout.toString().trim();
