@@ -445,7 +445,7 @@ HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 
 HB_API uint64_t hb_ctl_head(struct hb_ctl *c) { return atomic_load(&c->cb->head); }
 
-/* Registers files the copier will read whole (dev, ino, size triples), then waits until every call in
+/* Registers files the copier will read whole (dev, ino pairs), then waits until every call in
  * flight has left (barrier): a journal position taken after this return is safe to copy from (unread.c).
  * Returns how many were registered (a full table leaves the rest journaled as usual), or -1 if the barrier
  * timed out: then none of them skips anything. */
@@ -456,11 +456,11 @@ HB_API int hb_ctl_unread_add(struct hb_ctl *c, const uint64_t *files, int n)
 		return 0;
 	int added = 0;
 	for (int i = 0; i < n; i++)
-		if (hb_unread_add(cb, files[3 * i], files[3 * i + 1], files[3 * i + 2]) == 0)
+		if (hb_unread_add(cb, files[2 * i], files[2 * i + 1]) == 0)
 			added++;
 	if (added && synchronize(cb, 5ull * 1000000000) != 0) {
 		for (int i = 0; i < n; i++) {
-			struct hb_unread *u = hb_unread_find(cb, files[3 * i], files[3 * i + 1]);
+			struct hb_unread *u = hb_unread_find(cb, files[2 * i], files[2 * i + 1]);
 			if (u)
 				hb_unread_exclude_from(u, 0);
 		}
@@ -473,6 +473,12 @@ HB_API int hb_ctl_unread_add(struct hb_ctl *c, const uint64_t *files, int n)
 HB_API struct hb_unread *hb_ctl_unread_slot(struct hb_ctl *c, uint64_t dev, uint64_t ino)
 {
 	return hb_unread_find(c->cb, dev, ino);
+}
+
+/* Ends a slot's window before a copy that reads only part of the file: every write from now on is journaled. */
+HB_API void hb_ctl_unread_close(struct hb_unread *u)
+{
+	hb_unread_claim(u, UINT64_MAX);
 }
 
 /* out[]: state, error, errno, epoch, head, tail, records, data bytes, ns records, ring waits,

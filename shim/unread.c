@@ -7,6 +7,8 @@
  *   write, each with a full fence between: a write that finds its bytes unclaimed is in what the copy reads;
  * - a copy's journal position is taken after its registration passed the barrier (hb_ctl_unread_seal), so
  *   every record the replay applies was journaled by a call that saw the window.
+ * - the window has no end until the copy starts: appends are left out too, because the copy reads up to the
+ *   size it finds after closing the window there.
  * Slots are found by open addressing on the inode number and are never reused within a capture. */
 #include "unread.h"
 
@@ -78,7 +80,7 @@ void hb_unread_exclude(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end)
 
 /* The copier's side. */
 
-int hb_unread_add(struct hb_cb *cb, uint64_t dev, uint64_t ino, uint64_t size)
+int hb_unread_add(struct hb_cb *cb, uint64_t dev, uint64_t ino)
 {
 	if (ino == 0)
 		return -1;
@@ -91,7 +93,7 @@ int hb_unread_add(struct hb_cb *cb, uint64_t dev, uint64_t ino, uint64_t size)
 			continue;
 		u->dev = dev;
 		atomic_store(&u->from, 0);
-		atomic_store(&u->limit, size);
+		atomic_store(&u->limit, UINT64_MAX); /* the copy reads to the end it finds (hb_unread_exclude_from) */
 		atomic_store_explicit(&u->ino, ino, memory_order_release);
 		atomic_fetch_add(&cb->unread_used, 1);
 		return 0;

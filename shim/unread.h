@@ -12,7 +12,7 @@ HB_HIDDEN void hb_unread_exclude(uint64_t dev, uint64_t ino, uint64_t off, uint6
 
 /* Copier side. */
 HB_HIDDEN struct hb_unread *hb_unread_find(struct hb_cb *cb, uint64_t dev, uint64_t ino);
-HB_HIDDEN int hb_unread_add(struct hb_cb *cb, uint64_t dev, uint64_t ino, uint64_t size);
+HB_HIDDEN int hb_unread_add(struct hb_cb *cb, uint64_t dev, uint64_t ino);
 HB_HIDDEN void hb_unread_claim(struct hb_unread *u, uint64_t to); /* before reading up to `to` */
 HB_HIDDEN void hb_unread_exclude_from(struct hb_unread *u, uint64_t size); /* the copy stops at size */
 HB_HIDDEN void hb_unread_reset(struct hb_cb *cb);

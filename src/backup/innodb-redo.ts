@@ -1,8 +1,8 @@
 // InnoDB's redo log (MariaDB 10.8+: ib_logfile0, a 12 KiB header, then a ring of records) is mostly old
 // records recovery never reads: it starts at the latest checkpoint and stops at the end of the log. So hb
 // copies only the header and the live part of the ring, [oldest checkpoint in the header, LSN when the
-// capture had begun + a margin]; every later write to the file is in the journal, and the rest of the
-// copy is a hole. Anything unexpected (another format, encryption, odd numbers) copies the whole file.
+// copy starts + a margin]; every later write to the file is in the journal, and the rest of the copy is a
+// hole. Anything unexpected (another format, encryption, odd numbers) copies the whole file.
 import { readSync } from "node:fs";
 import { join, normalize } from "node:path";
 import type { Db } from "../connect/client";
@@ -11,21 +11,21 @@ export const REDO_HEADER_BYTES = 12288;
 const FORMAT_10_8 = 0x50687973; // "Phys": the 10.8+ format, unencrypted
 const CHECKPOINTS = [0x1000, 0x2000];
 const BLOCK = 4096;
-/** Beyond the LSN read after the capture began: the log writer's partly written last block, and slack. */
+/** Beyond the LSN read before the copy: the log writer's partly written last block, and slack. */
 export const REDO_MARGIN_BYTES = 1 << 20;
 
 /** [from, to) byte ranges of a redo log file that recovery can read, or undefined for "all of it". */
-export function liveRedoRanges(header: Buffer, fileSize: number, lsnAfterBegin: bigint): [number, number][] | undefined {
+export function liveRedoRanges(header: Buffer, fileSize: number, lsnNow: bigint): [number, number][] | undefined {
   if (header.length < REDO_HEADER_BYTES || fileSize <= REDO_HEADER_BYTES + 2 * REDO_MARGIN_BYTES) return undefined;
   if (header.readUInt32BE(0) !== FORMAT_10_8) return undefined;
   const first = header.readBigUInt64BE(8);
-  const checkpoints = CHECKPOINTS.map((at) => header.readBigUInt64BE(at)).filter((lsn) => lsn >= first && lsn <= lsnAfterBegin);
+  const checkpoints = CHECKPOINTS.map((at) => header.readBigUInt64BE(at)).filter((lsn) => lsn >= first && lsn <= lsnNow);
   if (checkpoints.length === 0) return undefined;
   const oldest = checkpoints.reduce((a, b) => (a < b ? a : b));
   const capacity = BigInt(fileSize - REDO_HEADER_BYTES);
   const offset = Number((oldest - first) % capacity) + REDO_HEADER_BYTES;
   const start = offset - ((offset - REDO_HEADER_BYTES) % BLOCK);
-  const length = Number(lsnAfterBegin - oldest) + (offset - start) + REDO_MARGIN_BYTES;
+  const length = Number(lsnNow - oldest) + (offset - start) + REDO_MARGIN_BYTES;
   if (length >= Number(capacity)) return undefined;
   const ranges: [number, number][] = [[0, REDO_HEADER_BYTES]];
   const end = start + length;
@@ -41,17 +41,26 @@ export function readRedoHeader(fd: number): Buffer {
   return header.subarray(0, n);
 }
 
-/** For the copier: ib_logfile0 in `logDir` copied live part only, once the LSN after the capture began is read. */
+/**
+ * For the copier: ib_logfile0 in `logDir`, live part only. The copier closes the file's unread window before
+ * it asks for the ranges, and the LSN they end at is read after that: a write left out of the journal until
+ * then holds records up to that LSN, so it is either in the ranges or before the checkpoint, where recovery
+ * never reads. Copied last, the file's writes during the whole copy are left out.
+ */
 export function liveRedoCopy(logDir: string) {
   const path = normalize(join(logDir, "ib_logfile0"));
-  let lsn: bigint | undefined;
+  let db: Db | undefined;
   return {
-    async captureBegan(db: Db): Promise<void> {
-      const [row] = await db.query<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Innodb_lsn_current'");
-      if (row && /^\d+$/.test(String(row.Value))) lsn = BigInt(row.Value);
+    path,
+    captureBegan(server: Db): void {
+      db = server;
     },
     partial: (absPath: string) => normalize(absPath) === path,
-    ranges: (absPath: string, fd: number, size: number) =>
-      lsn !== undefined && normalize(absPath) === path ? liveRedoRanges(readRedoHeader(fd), size, lsn) : undefined,
+    async ranges(absPath: string, fd: number, size: number): Promise<[number, number][] | undefined> {
+      if (!db || normalize(absPath) !== path) return undefined;
+      const [row] = await db.query<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Innodb_lsn_current'");
+      if (!row || !/^\d+$/.test(String(row.Value))) return undefined;
+      return liveRedoRanges(readRedoHeader(fd), size, BigInt(row.Value));
+    },
   };
 }

@@ -28,9 +28,12 @@ import { parseServerDdlLog, type ServerDdl } from "../ddl/server-log";
 import { debugSync } from "./debug-sync";
 import { connectionId, LongQueryKiller, type KillLongQueriesOptions } from "../locks/kill-long-queries";
 
-// InnoDB's system and undo tablespaces take writes all through a backup (the doublewrite buffer, undo logs).
-// Copied after the walk, their writes until then are read by the copy instead of journaled.
-const HOT_FILES = /^(ibdata\d+|undo\d+)$/;
+// Files the server writes all through a backup: InnoDB's system tablespace (the doublewrite buffer), undo
+// tablespaces and redo log. Copied after everything else, their writes until then are read by the copy
+// instead of journaled.
+function hotFiles(redoLog: string): (absPath: string) => boolean {
+  return (p) => /\/(ibdata\d+|undo\d+)$/.test(p) || p === redoLog;
+}
 
 export interface ServerBackupOptions {
   dest: string;
@@ -134,7 +137,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
         exclude: [...defaultExcludes(info), ...o.exclude],
         copyRanges: redo.ranges,
         partial: redo.partial,
-        copyLast: (rel) => HOT_FILES.test(rel),
+        copyLast: hotFiles(redo.path),
         serverMustLive: true,
       });
     } catch (e) {
@@ -154,7 +157,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await stages.start(); // one backup at a time; DDL logging starts
       step("START");
       session.begin();
-      await redo.captureBegan(db);
+      redo.captureBegan(db);
       step("capture began");
       debugSync("stage-start");
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);

@@ -70,6 +70,7 @@ export class Session {
       unread: {
         register: (files) => o.capture.registerUnread(files),
         slot: (dev, ino) => o.capture.unreadSlot(dev, ino),
+        close: (slot) => o.capture.closeUnread(slot),
       },
     });
   }

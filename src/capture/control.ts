@@ -105,15 +105,20 @@ export class Capture {
    * Promises the shim that these files will be read whole later: their writes until then are left out of the
    * journal. Take the copy's journal position only after this returns (it waits for the calls in flight).
    */
-  registerUnread(files: { dev: bigint; ino: bigint; size: number }[]): number {
+  registerUnread(files: { dev: bigint; ino: bigint }[]): number {
     if (!files.length) return 0;
-    const v = new BigUint64Array(files.flatMap((f) => [f.dev, f.ino, BigInt(f.size)]));
+    const v = new BigUint64Array(files.flatMap((f) => [f.dev, f.ino]));
     return shim().hb_ctl_unread_add(this.h, v, files.length);
   }
 
   /** The shim's slot for a registered file (for the copy pool), or null. */
   unreadSlot(dev: bigint, ino: bigint): Pointer | null {
     return shim().hb_ctl_unread_slot(this.h, dev, ino) as Pointer | null;
+  }
+
+  /** Ends a registered file's window: its writes are journaled from now on (before a copy of part of it). */
+  closeUnread(slot: Pointer): void {
+    shim().hb_ctl_unread_close(slot);
   }
 
   status(): CaptureStatus {

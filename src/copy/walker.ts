@@ -5,6 +5,7 @@
 import { openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { HbError, errnoText } from "../errors";
+import { step } from "../log";
 import type { Need } from "../capture/events";
 import {
   closeFd,
@@ -63,16 +64,19 @@ export interface WalkerOptions {
   maxOutstanding: number;
   tick: () => void; // called while waiting: drains namespace events
   skip?: (rootRelative: string) => boolean; // left out of the backup
-  ranges?: (absPath: string, src: number, size: number) => [number, number][] | undefined; // copy only these
-  partial?: (absPath: string) => boolean; // may be copied only in part (`ranges`): never promised to the shim
-  copyLast?: (rootRelative: string) => boolean; // copied after the walk: hot files, whose writes until then are not journaled
+  // Files copied only in part: `ranges`, chosen after the file's unread window closed, must cover every byte a
+  // write left out until then can have landed in that matters (InnoDB's redo log: innodb-redo.ts).
+  partial?: (absPath: string) => boolean;
+  ranges?: (absPath: string, src: number, size: number) => Promise<[number, number][] | undefined>;
+  copyLast?: (absPath: string) => boolean; // copied after every other copy: hot files, whose writes until then are not journaled
   unread?: UnreadTable; // the shim's table of files the copier will read (shim/unread.c)
 }
 
 /** The capture's side of the copier's promise: writes to what it has not read yet are left out of the journal. */
 export interface UnreadTable {
-  register(files: { dev: bigint; ino: bigint; size: number }[]): number; // waits out the calls in flight
+  register(files: { dev: bigint; ino: bigint }[]): number; // waits out the calls in flight
   slot(dev: bigint, ino: bigint): Pointer | null;
+  close(slot: Pointer): void;
 }
 
 interface Deferred {
@@ -122,9 +126,12 @@ export class Walker {
     while (this.queue.length || this.deferred.length) {
       const task = this.queue.pop();
       if (!task) {
-        const d = this.deferred.shift()!;
-        if (this.lastCopy.has(identOf(d.st))) closeFd(d.fd); // fetched meanwhile
-        else await this.copy(d.fd, d.st, d.path);
+        await this.o.pool.waitBelow(0, this.o.tick); // last means last: their writes are left out until then
+        step(`copying last: ${this.deferred.map((d) => d.path).join(", ")}`);
+        for (const d of this.deferred.splice(0)) {
+          if (this.lastCopy.has(identOf(d.st))) closeFd(d.fd); // fetched meanwhile
+          else await this.copy(d.fd, d.st, d.path);
+        }
         continue;
       }
       try {
@@ -181,11 +188,14 @@ export class Walker {
       throw new HbError("io", `cannot list ${task.path}: ${(e as Error).message}`);
     }
     const found: [string, string, StatResult | number][] = [];
+    const leftOut: StatResult[] = []; // never copied, unless renamed into the backup: then fetched, after that
     for (const name of names) {
       const rel = task.rel ? `${task.rel}/${name}` : name;
-      if (!this.o.skip?.(rel)) found.push([name, rel, lstatAt(task.fd, name)]);
+      const st = lstatAt(task.fd, name);
+      if (!this.o.skip?.(rel)) found.push([name, rel, st]);
+      else if (typeof st !== "number") leftOut.push(st);
     }
-    this.promise(task, found);
+    this.promise([...found.map(([, , st]) => st), ...leftOut]);
     const entries: ListingEntry[] = [];
     for (const [name, rel, st] of found) {
       if (typeof st === "number") {
@@ -217,7 +227,7 @@ export class Walker {
         entries.push({ name, ident: identOf(real), mode: real.mode });
         if ((this.lastCopy.get(identOf(real)) ?? -1) >= task.minSeq && task.minSeq > 0) closeFd(fd);
         else if (this.lastCopy.has(identOf(real)) && task.minSeq === 0) closeFd(fd); // a hard link we have
-        else if (task.minSeq === 0 && this.o.copyLast?.(rel)) this.deferred.push({ fd, st: real, path });
+        else if (task.minSeq === 0 && this.o.copyLast?.(path)) this.deferred.push({ fd, st: real, path });
         else await this.copy(fd, real, path);
       } else {
         this.skipped++; // sockets, fifos, devices: not part of a backup
@@ -228,16 +238,14 @@ export class Walker {
   }
 
   /**
-   * Registers the directory's files that this walk will copy whole, so that the server's writes to them are
-   * not journaled until the copy reads them. Before any of their copies takes its journal position.
+   * Registers the directory's files that this walk will copy (or leaves out of the backup), so that the
+   * server's writes to them are not journaled until a copy reads them. Before any copy takes its journal
+   * position.
    */
-  private promise(task: DirTask, found: [string, string, StatResult | number][]): void {
-    if (!this.o.unread) return;
+  private promise(stats: (StatResult | number)[]): void {
     const files: StatResult[] = [];
-    for (const [name, , st] of found)
-      if (typeof st !== "number" && isReg(st.mode) && !this.lastCopy.has(identOf(st)) && !this.o.partial?.(join(task.path, name)))
-        files.push(st);
-    this.o.unread.register(files);
+    for (const st of stats) if (typeof st !== "number" && isReg(st.mode) && !this.lastCopy.has(identOf(st))) files.push(st);
+    this.o.unread?.register(files);
   }
 
   /** Copies an ident again from where it was last copied, recording `seq` as its position (I7 re-copy). */
@@ -273,8 +281,11 @@ export class Walker {
     this.pathOf.set(ident, path);
     this.currentFile = path;
     const slot = this.o.unread?.slot(st.dev, st.ino) ?? null;
-    // A promised file is read whole: the writes to it that were left out are in no other part of the backup.
-    const ranges = slot ? undefined : this.o.ranges?.(path, src, st.size);
+    let ranges: [number, number][] | undefined;
+    if (this.o.partial?.(path)) {
+      if (slot) this.o.unread!.close(slot);
+      ranges = await this.o.ranges?.(path, src, st.size);
+    }
     this.o.pool.submit(
       src,
       dst,
@@ -283,7 +294,7 @@ export class Walker {
         this.copies.push({ ident, seq, file: `${this.o.dataRel}/${id}`, size, mode, crc });
       },
       ranges,
-      slot,
+      ranges ? null : slot,
     );
   }
 

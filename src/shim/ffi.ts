@@ -18,6 +18,7 @@ const symbols = {
   hb_ctl_mmaps: { args: [ptr, ptr, i32], returns: i32 },
   hb_ctl_unread_add: { args: [ptr, ptr, i32], returns: i32 },
   hb_ctl_unread_slot: { args: [ptr, u64, u64], returns: ptr },
+  hb_ctl_unread_close: { args: [ptr], returns: none },
   hb_ctl_detach: { args: [ptr], returns: none },
   hb_strerror: { args: [i32], returns: cstring },
   hb_pool_new: { args: [i32, u64, i32], returns: ptr },
