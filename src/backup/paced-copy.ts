@@ -30,6 +30,12 @@ export async function copyPaced(session: Session, capture: Capture, db: Db, auto
     { activity: () => statementsSoFar(db) },
   );
   let pacing: Pacing;
+  // The hot files go at full speed (the writes to what is copied are journaled: the sooner done the better),
+  // at the priority asked for.
+  session.walker.beforeLast = async () => {
+    await pacer.stop();
+    pool.gentle(lowPriority);
+  };
   try {
     await session.copyAll();
   } finally {

@@ -28,11 +28,12 @@ import { parseServerDdlLog, type ServerDdl } from "../ddl/server-log";
 import { debugSync } from "./debug-sync";
 import { connectionId, LongQueryKiller, type KillLongQueriesOptions } from "../locks/kill-long-queries";
 
-// Files the server writes all through a backup: InnoDB's system tablespace (the doublewrite buffer), undo
-// tablespaces and redo log. Copied after everything else, their writes until then are read by the copy
-// instead of journaled.
-function hotFiles(redoLog: string): (absPath: string) => boolean {
-  return (p) => /\/(ibdata\d+|undo\d+)$/.test(p) || p === redoLog;
+// Files the server writes all through a backup, copied after everything else: their writes until then are
+// read by the copy instead of journaled. The redo log first: its window closes whole when its copy starts
+// (innodb-redo.ts), so its writes are journaled while the others copy. Then InnoDB's system tablespace (its
+// doublewrite buffer is near the front, read first) and the undo tablespaces.
+function hotFiles(redoLog: string): (absPath: string) => number | undefined {
+  return (p) => (p === redoLog ? 0 : /\/(ibdata\d+|undo\d+)$/.test(p) ? 1 : undefined);
 }
 
 export interface ServerBackupOptions {

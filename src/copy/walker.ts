@@ -68,7 +68,9 @@ export interface WalkerOptions {
   // write left out until then can have landed in that matters (InnoDB's redo log: innodb-redo.ts).
   partial?: (absPath: string) => boolean;
   ranges?: (absPath: string, src: number, size: number) => Promise<[number, number][] | undefined>;
-  copyLast?: (absPath: string) => boolean; // copied after every other copy: hot files, whose writes until then are not journaled
+  // Copied after every other copy, lowest rank first, each rank once the one before is done: hot files, whose
+  // writes until their copy are not journaled.
+  copyLast?: (absPath: string) => number | undefined;
   unread?: UnreadTable; // the shim's table of files the copier will read (shim/unread.c)
 }
 
@@ -83,6 +85,7 @@ interface Deferred {
   fd: number;
   st: StatResult;
   path: string;
+  rank: number;
 }
 
 export class Walker {
@@ -96,6 +99,7 @@ export class Walker {
   private deferred: Deferred[] = [];
   private copyId = 0;
   currentFile = ""; // the file copied last submitted, for progress
+  beforeLast?: () => Promise<void>; // runs once before the files kept for last are copied
   private skipped = 0;
 
   constructor(private o: WalkerOptions) {}
@@ -126,18 +130,31 @@ export class Walker {
     while (this.queue.length || this.deferred.length) {
       const task = this.queue.pop();
       if (!task) {
-        await this.o.pool.waitBelow(0, this.o.tick); // last means last: their writes are left out until then
-        step(`copying last: ${this.deferred.map((d) => d.path).join(", ")}`);
-        for (const d of this.deferred.splice(0)) {
-          if (this.lastCopy.has(identOf(d.st))) closeFd(d.fd); // fetched meanwhile
-          else await this.copy(d.fd, d.st, d.path);
-        }
+        await this.copyDeferred();
         continue;
       }
       try {
         await this.listDir(task);
       } finally {
         closeFd(task.fd);
+      }
+    }
+  }
+
+  /** The files kept for last, rank by rank, each after every copy before it: their writes are left out until then. */
+  private async copyDeferred(): Promise<void> {
+    const ranks = [...new Set(this.deferred.map((d) => d.rank))].sort((a, b) => a - b);
+    const all = this.deferred.splice(0);
+    await this.o.pool.waitBelow(0, this.o.tick);
+    await this.beforeLast?.();
+    this.beforeLast = undefined;
+    for (const rank of ranks) {
+      await this.o.pool.waitBelow(0, this.o.tick);
+      const group = all.filter((d) => d.rank === rank);
+      step(`copying last: ${group.map((d) => d.path).join(", ")}`);
+      for (const d of group) {
+        if (this.lastCopy.has(identOf(d.st))) closeFd(d.fd); // fetched meanwhile
+        else await this.copy(d.fd, d.st, d.path);
       }
     }
   }
@@ -227,7 +244,7 @@ export class Walker {
         entries.push({ name, ident: identOf(real), mode: real.mode });
         if ((this.lastCopy.get(identOf(real)) ?? -1) >= task.minSeq && task.minSeq > 0) closeFd(fd);
         else if (this.lastCopy.has(identOf(real)) && task.minSeq === 0) closeFd(fd); // a hard link we have
-        else if (task.minSeq === 0 && this.o.copyLast?.(path)) this.deferred.push({ fd, st: real, path });
+        else if (task.minSeq === 0 && this.o.copyLast?.(path) !== undefined) this.deferred.push({ fd, st: real, path, rank: this.o.copyLast(path)! });
         else await this.copy(fd, real, path);
       } else {
         this.skipped++; // sockets, fifos, devices: not part of a backup
