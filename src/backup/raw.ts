@@ -32,6 +32,7 @@ export interface RawBackupResult {
   journalRecords: number;
   writesLeftOut: number; // writes the copy read, so not journaled
   bytesLeftOut: number;
+  ringWaits: number;
   durationMs: number;
 }
 

@@ -66,6 +66,7 @@ export interface ServerBackupResult {
   journalRecords: number;
   writesLeftOut: number; // writes the copy read, so not journaled
   bytesLeftOut: number;
+  ringWaits: number;
   lockTimeMs: number;
   binlog?: { file: string; position: string; gtid: string };
   lsn: string;

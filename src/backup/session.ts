@@ -200,6 +200,7 @@ export class Session {
       journalRecords: s.records,
       writesLeftOut: s.unreadSkips, // the copy read them: not journaled
       bytesLeftOut: s.unreadBytes,
+      ringWaits: s.ringWaits, // server writes that waited for room in the ring: hb's drain fell behind
     };
   }
 
