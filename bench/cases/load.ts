@@ -25,6 +25,8 @@ export interface LoadRun {
   probeMaxMs: number;
   lock: LockWindow;
   reportedLockMs: number | null;
+  journalBytes?: number;
+  bytesLeftOut?: number;
   dest?: string;
 }
 
@@ -62,6 +64,8 @@ export async function loadCase(server: Server, work: string, rounds: number) {
         probeMaxMs: latency.maxMs,
         lock: lockWindow,
         reportedLockMs: run?.reportedLockMs ?? null,
+        journalBytes: run?.journalBytes,
+        bytesLeftOut: run?.bytesLeftOut,
         dest: tool === "hb" || tool === "mariabackup" ? dest : undefined,
       });
     }

@@ -25,7 +25,11 @@ export async function copyPaced(session: Session, capture: Capture, db: Db, auto
       },
       setRate: (rate) => pool.setRate(rate),
       pause: (on) => pool.pause(on),
-      gentle: (on) => pool.gentle(on && lowPriority),
+      // The pacer's word for a busy server: low priority, if asked for, and the hot files wait for the rest.
+      gentle: (busy) => {
+        pool.gentle(busy && lowPriority);
+        session.walker.lastAfterAll = busy;
+      },
     },
     { activity: () => statementsSoFar(db) },
   );

@@ -12,7 +12,7 @@ describe("hb shim status", () => {
     await using s = await Scribbler.start();
     const r = await run([HB, "shim", "status", "--json", "--pid", String(s.pid)]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ pid: s.pid, shim: true, protocol: 1, compatible: true, capture: { state: "idle" } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ pid: s.pid, shim: true, protocol: SHIM_PROTOCOL, compatible: true, capture: { state: "idle" } });
     await using plain = await Scribbler.start({});
     const none = await run([HB, "shim", "status", "--pid", String(plain.pid)]);
     expect(none.code).toBe(5);

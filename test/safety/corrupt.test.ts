@@ -89,7 +89,8 @@ describe("a damaged backup is found and the file named", () => {
   test("the untouched backup verifies and prepares (the cases below differ by their damage only)", async () => {
     const dest = await copyOfBackup();
     await verify(dest, 0);
-    expect(recordOffsets(join(dest, ".hb", "journal")).length).toBeGreaterThan(100); // the load was journaled
+    // the load was journaled (the writes the copy read are not: far fewer records than writes)
+    expect(recordOffsets(join(dest, ".hb", "journal")).filter((r) => r.type === 1).length).toBeGreaterThan(10);
     expect((await run([HB, "prepare", dest], { timeoutMs: 120_000 })).code).toBe(0);
     await verify(dest, 0);
   }, 120_000);
