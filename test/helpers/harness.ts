@@ -103,6 +103,17 @@ export function spawnBg(
   });
 }
 
+/**
+ * Kills p (SIGKILL works on a stopped process too) when the scope that owns it ends: a test that fails
+ * half-way must not leave a process behind holding the test runner's output open.
+ */
+export const reaped = (p: Subprocess) => ({
+  async [Symbol.asyncDispose]() {
+    p.kill("SIGKILL");
+    await p.exited;
+  },
+});
+
 /** Polls `condition` until it returns something truthy, and returns that; throws naming `what` on timeout. */
 export async function waitFor<T>(
   condition: () => T | Promise<T>,

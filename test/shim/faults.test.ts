@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Capture } from "../../src/capture/control";
 import { compileC } from "../helpers/cc";
 import { Scribbler } from "../helpers/scribbler";
-import { HB, ROOT, run, SHIM, spawnBg, tempDir, waitFor } from "../helpers/harness";
+import { HB, reaped, ROOT, run, SHIM, spawnBg, tempDir, waitFor } from "../helpers/harness";
 
 function startChurn(dir: string) {
   const exe = compileC(join(ROOT, "test/shim/churn.c"));
@@ -81,6 +81,7 @@ describe("faults", () => {
     await waitFor(() => existsSync(join(src, "churn")), { what: "churn to start" });
     const dest = join(tmp.path, "b1");
     const hb = spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(churn.pid), "--throttle", "4M", dest]);
+    await using _hb = reaped(hb);
     await waitFor(() => captureState(churn.pid).state === "active", { what: "the capture to begin" });
     await waitFor(() => existsSync(join(dest, ".hb", "journal")) && statSync(join(dest, ".hb", "journal")).size > 0, {
       what: "journal bytes",
@@ -115,6 +116,7 @@ describe("faults", () => {
     writeFileSync(join(src, "big"), Buffer.alloc(16 << 20, 4));
     await using s = await Scribbler.start();
     const hb = spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(s.pid), "--throttle", "2M", join(tmp.path, "b")]);
+    await using _hb = reaped(hb);
     await waitFor(() => captureState(s.pid).state === "active", { what: "the capture to begin" });
     hb.kill("SIGKILL");
     await hb.exited;
@@ -137,6 +139,7 @@ describe("faults", () => {
     await using churn = startChurn(src);
     await waitFor(() => existsSync(join(src, "churn")), { what: "churn to start" });
     const hb = spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(churn.pid), "--throttle", "2M", "--ring", "4M", join(tmp.path, "b")]);
+    await using _hb = reaped(hb);
     await waitFor(() => captureState(churn.pid).state === "active", { what: "the capture to begin" });
     hb.kill("SIGSTOP");
     await waitFor(() => captureState(churn.pid).state !== "active", { what: "the capture to fail", timeoutMs: 15_000 });
