@@ -246,9 +246,10 @@ export class Walker {
         }
         const real = this.statOrThrow(fd, path);
         entries.push({ name, ident: identOf(real), mode: real.mode });
+        const rank = task.minSeq === 0 ? this.o.copyLast?.(path) : undefined;
         if ((this.lastCopy.get(identOf(real)) ?? -1) >= task.minSeq && task.minSeq > 0) closeFd(fd);
         else if (this.lastCopy.has(identOf(real)) && task.minSeq === 0) closeFd(fd); // a hard link we have
-        else if (task.minSeq === 0 && this.o.copyLast?.(path) !== undefined) this.deferred.push({ fd, st: real, path, rank: this.o.copyLast(path)! });
+        else if (rank !== undefined) this.deferred.push({ fd, st: real, path, rank });
         else await this.copy(fd, real, path);
       } else {
         this.skipped++; // sockets, fifos, devices: not part of a backup
