@@ -34,8 +34,12 @@ export async function copyPaced(session: Session, capture: Capture, db: Db, auto
     { activity: () => statementsSoFar(db) },
   );
   let pacing: Pacing;
-  // The hot files copied last stay paced too: a full-speed burst at the end costs the server more (stalls of
-  // 0.2-0.9 s measured at --throttle 0) than journaling their writes for a few seconds longer.
+  // The hot files go at full speed (the writes to what is copied are journaled: the sooner done the better),
+  // at the priority asked for. Paced, they cost more: docs/capture.md, "Hot files last".
+  session.walker.beforeLast = async () => {
+    await pacer.stop();
+    pool.gentle(lowPriority);
+  };
   try {
     await session.copyAll();
   } finally {

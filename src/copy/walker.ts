@@ -99,6 +99,7 @@ export class Walker {
   private deferred: Deferred[] = [];
   private copyId = 0;
   currentFile = ""; // the file copied last submitted, for progress
+  beforeLast?: () => Promise<void>; // runs once before the files kept for last are copied
   // Wait for every other copy before the files kept for last. Off for an idle server: nothing would be left
   // out of the journal, and the wait would cost the copy its parallelism at the end.
   lastAfterAll = true;
@@ -148,6 +149,9 @@ export class Walker {
     const ranks = [...new Set(this.deferred.map((d) => d.rank))].sort((a, b) => a - b);
     const all = this.deferred.splice(0);
     const wait = this.lastAfterAll;
+    if (wait) await this.o.pool.waitBelow(0, this.o.tick);
+    await this.beforeLast?.();
+    this.beforeLast = undefined;
     for (const rank of ranks) {
       if (wait) await this.o.pool.waitBelow(0, this.o.tick);
       const group = all.filter((d) => d.rank === rank);
