@@ -79,10 +79,10 @@ if (wanted("load")) {
   out(`| hb | ${cell(load.lockBlockDdlMs.hb)} | ${cell(load.lockBlockCommitMs.hb)} | ${cell(load.hbReportedLockMs)} |`);
   out(`| mariabackup | ${cell(load.lockBlockDdlMs.mariabackup)} | ${cell(load.lockBlockCommitMs.mariabackup)} | — |`);
   out(`\nTarget: hb lock ≤ 50 ms median: ${verdict(load.hbReportedLockMs.median <= 50)}\n`);
-  out("<details><summary>every run</summary>\n\n| round | tool | window ms | TPS | worst ms | probe p99 | probe max | BLOCK_DDL ms | BLOCK_COMMIT ms | journal MiB | writes read by the copy MiB |\n|---|---|---|---|---|---|---|---|---|---|---|");
+  out("<details><summary>every run</summary>\n\n| round | tool | window ms | TPS | worst ms | probe p99 | probe max | BLOCK_DDL ms | BLOCK_COMMIT ms | journal MiB | writes read by the copy MiB | ring waits |\n|---|---|---|---|---|---|---|---|---|---|---|---|");
   const mib = (b?: number) => (b === undefined ? "—" : (b / 2 ** 20).toFixed(0));
   for (const r of load.runs)
-    out(`| ${r.round} | ${r.tool} | ${r.windowMs} | ${r.tps.toFixed(0)} | ${r.sysbenchMaxMs} | ${r.probeP99Ms.toFixed(1)} | ${r.probeMaxMs.toFixed(1)} | ${r.lock.blockDdlMs ?? "—"} | ${r.lock.blockCommitMs ?? "—"} | ${mib(r.journalBytes)} | ${mib(r.bytesLeftOut)} |`);
+    out(`| ${r.round} | ${r.tool} | ${r.windowMs} | ${r.tps.toFixed(0)} | ${r.sysbenchMaxMs} | ${r.probeP99Ms.toFixed(1)} | ${r.probeMaxMs.toFixed(1)} | ${r.lock.blockDdlMs ?? "—"} | ${r.lock.blockCommitMs ?? "—"} | ${mib(r.journalBytes)} | ${mib(r.bytesLeftOut)} | ${r.ringWaits ?? "—"} |`);
   out("\n</details>\n");
   save();
 }

@@ -27,6 +27,7 @@ export interface LoadRun {
   reportedLockMs: number | null;
   journalBytes?: number;
   bytesLeftOut?: number;
+  ringWaits?: number;
   dest?: string;
 }
 
@@ -66,6 +67,7 @@ export async function loadCase(server: Server, work: string, rounds: number) {
         reportedLockMs: run?.reportedLockMs ?? null,
         journalBytes: run?.journalBytes,
         bytesLeftOut: run?.bytesLeftOut,
+        ringWaits: run?.ringWaits,
         dest: tool === "hb" || tool === "mariabackup" ? dest : undefined,
       });
     }

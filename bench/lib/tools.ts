@@ -14,6 +14,7 @@ export interface ToolRun {
   cpuSec?: number; // user + system
   journalBytes?: number;
   bytesLeftOut?: number; // writes the copy read, so not journaled
+  ringWaits?: number; // server writes that waited for room in the ring
   autoThrottle?: { cycles: number; holds: number; lastRate: number };
 }
 
@@ -43,7 +44,7 @@ async function timed(cmd: string[], what: string): Promise<{ ms: number; stdout:
 export async function hbBackup(server: Server, dest: string, extra: string[] = []): Promise<ToolRun> {
   const r = await timed([HB, "backup", "--json", "--quiet", "--socket", server.socket, "--user", "root", "--no-space-check", ...extra, dest], "hb backup");
   const out = JSON.parse(r.stdout);
-  return { wallMs: r.ms, reportedLockMs: out.lockTimeMs, peakRssMiB: maxRssMiB(r.report), cpuSec: cpuSec(r.report), journalBytes: out.journalBytes, bytesLeftOut: out.bytesLeftOut, autoThrottle: out.autoThrottle };
+  return { wallMs: r.ms, reportedLockMs: out.lockTimeMs, peakRssMiB: maxRssMiB(r.report), cpuSec: cpuSec(r.report), journalBytes: out.journalBytes, bytesLeftOut: out.bytesLeftOut, ringWaits: out.ringWaits, autoThrottle: out.autoThrottle };
 }
 
 export async function mariabackupBackup(server: Server, dest: string): Promise<ToolRun> {
