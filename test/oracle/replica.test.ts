@@ -33,6 +33,7 @@ describe("replica oracle", () => {
     expect(loadResult.transactions).toBeGreaterThan(1000);
     expect(ddl.length).toBeGreaterThan(20); // DDL ran during the backup
     expect(result.copyMs).toBeGreaterThan(2000); // the load overlapped the copy by seconds
+    expect(result.bytesLeftOut).toBeGreaterThan(0); // writes the copy read were not journaled, and it still equals
 
     const prepare = await run([HB, "prepare", "--json", dest], { timeoutMs: 300_000 });
     if (prepare.code !== 0) console.error(prepare.stderr);
