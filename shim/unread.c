@@ -57,22 +57,22 @@ static void exclude(struct hb_unread *u, uint64_t off, uint64_t end)
 
 int hb_unread_covers(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end)
 {
-	/* A write left out reserves nothing, so it must look at the lease itself: a capture whose hb died ends
-	 * within the lease even when every write goes to what the copy has yet to read. */
-	if (!hb_lease_ok(hb_cb))
+	struct hb_unread *u = hb_unread_find(hb_cb, dev, ino); /* registration is ordered by the barrier */
+	if (!u)
 		return 0;
 	/* Pairs with the fence in hb_unread_claim: our write is done before we read the window. */
 	atomic_thread_fence(memory_order_seq_cst);
-	struct hb_unread *u = hb_unread_find(hb_cb, dev, ino);
-	if (!u)
+	if (off < atomic_load(&u->from) || end > atomic_load(&u->limit)) {
+		exclude(u, off, end);
 		return 0;
-	if (off >= atomic_load(&u->from) && end <= atomic_load(&u->limit)) {
-		atomic_fetch_add_explicit(&hb_cb->c_unread_skips, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&hb_cb->c_unread_bytes, end - off, memory_order_relaxed);
-		return 1;
 	}
-	exclude(u, off, end);
-	return 0;
+	/* A write left out reserves nothing, so it looks at the lease itself (a journaled one does in reserve):
+	 * a capture whose hb died ends within the lease even when every write goes to what is still unread. */
+	if (!hb_lease_ok(hb_cb))
+		return 0;
+	atomic_fetch_add_explicit(&hb_cb->c_unread_skips, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&hb_cb->c_unread_bytes, end - off, memory_order_relaxed);
+	return 1;
 }
 
 void hb_unread_exclude(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end)
