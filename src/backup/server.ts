@@ -19,7 +19,7 @@ import { Session, type SessionRoot } from "./session";
 import { recopyUnderLock } from "./recopy";
 import { liveRedoCopy } from "./innodb-redo";
 import { copyPaced, type Pacing } from "./paced-copy";
-import { presyncBinlog } from "./binlog-presync";
+import { BinlogWriteBehind } from "./binlog-presync";
 import { join } from "node:path";
 import { isDir } from "../shim/ffi";
 import { tablesTouched } from "../ddl/from-journal";
@@ -155,12 +155,14 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     let second: Awaited<ReturnType<typeof db.second>> | undefined;
     let disagreements: string[] = [];
     let pacing: Pacing | undefined;
+    const binlog = new BinlogWriteBehind(db, info.logBinBasename);
     try {
       await stages.start(); // one backup at a time; DDL logging starts
       step("START");
       session.begin();
       redo.captureBegan(db);
       step("capture began");
+      binlog.start();
       debugSync("stage-start");
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
       pacing = await copyPaced(session, capture, db, o.throttleAuto, o.gentle);
@@ -172,7 +174,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       step("FLUSH");
       debugSync("stage-flush");
       await session.copyAll(); // whatever DDL finished meanwhile
-      await presyncBinlog(second, info.logBinBasename);
+      await binlog.presync();
       step("binlog synced");
       const lockStart = performance.now();
       await stages.enter("BLOCK_DDL");
@@ -203,6 +205,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await session.finish("mariadb");
       step("synced");
     } finally {
+      await binlog.stop();
       await stages.end().catch(() => {}); // a disconnect releases it anyway
       await second?.close();
       await safeSlave?.restart().catch((e) => log.error(`could not restart the replica's SQL thread: ${e.message}`));

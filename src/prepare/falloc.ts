@@ -1,7 +1,7 @@
 // What a journaled fallocate(mode, off, len) did to a file's content and size (docs/journal.md, FALLOC),
 // redone on the baseline. Allocation itself does not matter to the image; only bytes and size do.
 import { fstatSync, ftruncateSync, readSync, writeSync } from "node:fs";
-import { punchHole } from "./libc";
+import { punchHole } from "../libc";
 
 export const FL = { KEEP_SIZE: 1, PUNCH_HOLE: 2, NO_HIDE_STALE: 4, COLLAPSE_RANGE: 8, ZERO_RANGE: 16, INSERT_RANGE: 32, UNSHARE_RANGE: 64 };
 

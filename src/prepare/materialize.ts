@@ -4,7 +4,6 @@ import {
   chmodSync,
   closeSync,
   copyFileSync,
-  fsyncSync,
   linkSync,
   lstatSync,
   mkdirSync,
@@ -17,7 +16,8 @@ import {
 import { join } from "node:path";
 import { copyProblem } from "../copy/check";
 import { HbError } from "../errors";
-import { syncFs } from "./libc";
+import { syncFs } from "../libc";
+import { fsyncPath } from "../fsync-tree";
 import { checkDestLayout } from "./layout";
 import type { Plan } from "./plan";
 import { replayJournal, type ReplayStats, type ReplayTarget } from "./replay";
@@ -50,15 +50,6 @@ function io<T>(what: string, fn: () => T): T {
   } catch (e) {
     if (e instanceof HbError) throw e;
     throw new HbError("io", `${what}: ${(e as Error).message}`);
-  }
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

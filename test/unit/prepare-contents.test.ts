@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { setHolePunching } from "../../src/prepare/libc";
+import { setHolePunching } from "../../src/libc";
 import { prepareBackup } from "../../src/prepare";
 import { tempDir } from "../helpers/harness";
 import { Backup, DIR, dir, file, NEW, REG, snapshot } from "./prepare-fixture";

@@ -1,11 +1,13 @@
-// Two libc calls Node's fs lacks, through bun:ffi: fallocate (to zero a range by punching a hole instead of
-// writing zeros) and syncfs (one call to make everything prepare wrote durable). Both are optional: when
-// libc cannot be loaded or the call fails, callers fall back to plain writes and fsync.
+// libc calls Node's fs lacks, through bun:ffi: fallocate (to zero a range by punching a hole instead of
+// writing zeros), syncfs (one call to make everything prepare wrote durable) and sync_file_range (to start
+// writeback early, in small steps). All are optional: when libc cannot be loaded or the call fails, callers
+// fall back to plain writes and fsync, or to letting the kernel choose when to write.
 import { dlopen, FFIType } from "bun:ffi";
 
 const symbols = {
   fallocate: { args: [FFIType.i32, FFIType.i32, FFIType.i64, FFIType.i64], returns: FFIType.i32 },
   syncfs: { args: [FFIType.i32], returns: FFIType.i32 },
+  sync_file_range: { args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.u32], returns: FFIType.i32 },
 } as const;
 
 let lib: ReturnType<typeof dlopen<typeof symbols>>["symbols"] | null | undefined;
@@ -39,4 +41,12 @@ export function punchHole(fd: number, off: number, len: number): boolean {
 export function syncFs(fd: number): boolean {
   const c = libc();
   return !!c && c.syncfs(fd) === 0;
+}
+
+const SYNC_FILE_RANGE_WRITE = 2;
+
+/** Starts writeback of [off, off+len) of fd without waiting for it. False if it could not. */
+export function startWriteback(fd: number, off: number, len: number): boolean {
+  const c = libc();
+  return !!c && c.sync_file_range(fd, off, len, SYNC_FILE_RANGE_WRITE) === 0;
 }
