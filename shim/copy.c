@@ -133,7 +133,7 @@ static void write_behind(int dst, uint64_t *started, uint64_t *waited, uint64_t 
 	*started = off;
 }
 
-/* The file's data on disk before it counts as copied; the final syncfs is left with the metadata. */
+/* The file's data on disk before it counts as copied; the metadata is left to the final fsync of the tree. */
 static int write_out(int dst)
 {
 	if (sync_file_range(dst, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0 &&
@@ -488,4 +488,3 @@ HB_API int hb_readlinkat(int dirfd, const char *name, char *buf, int cap)
 	ssize_t n = readlinkat(dirfd, name, buf, (size_t)cap);
 	return n < 0 ? -errno : (int)n;
 }
-HB_API int hb_syncfs(int fd) { return syncfs(fd) == 0 ? 0 : -errno; }

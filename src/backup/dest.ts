@@ -16,6 +16,7 @@ import {
 } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { HbError } from "../errors";
+import { fsyncPath } from "../fsync-tree";
 
 export type BackupState = "copying" | "complete" | "preparing" | "prepared";
 
@@ -108,4 +109,5 @@ export function writeState(dest: string, state: BackupState): void {
   fsyncSync(fd);
   closeSync(fd);
   renameSync(tmp, file);
+  fsyncPath(join(dest, ".hb")); // the rename itself on disk
 }

@@ -1,15 +1,15 @@
 // One backup's capture and copy, whatever drives it (raw mode, or a server's lock protocol): the journal, the
 // copy threads, the walk of every root, the requests the journal makes of the copier, and the end checks.
-import { closeSync, fsyncSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { join } from "node:path";
 import { HbError, errnoText } from "../errors";
+import { fsyncTree } from "../fsync-tree";
 import { writeManifest } from "../manifest";
 import { leftOut } from "../paths";
 import { Capture, shimErrorText } from "../capture/control";
 import { NeedTracker, parseEvents, type Need, type NsEvent } from "../capture/events";
 import { CopyPool } from "../copy/pool";
 import { Walker, type WalkerOptions } from "../copy/walker";
-import { shim } from "../shim/ffi";
 import { createJournal, writeState } from "./dest";
 import { startProgress } from "./progress";
 import { treeBytes } from "./tree-bytes";
@@ -179,8 +179,7 @@ export class Session {
       exclude: this.o.exclude,
       include: this.o.include?.length ? this.o.include : undefined,
     });
-    fsyncSync(this.journalFd);
-    shim().hb_syncfs(this.journalFd);
+    fsyncTree(this.o.dest);
     writeState(this.o.dest, "complete");
   }
 

@@ -36,7 +36,6 @@ const symbols = {
   hb_fstat: { args: [i32, ptr], returns: i32 },
   hb_lstatat: { args: [i32, ptr, ptr], returns: i32 },
   hb_readlinkat: { args: [i32, ptr, ptr, i32], returns: i32 },
-  hb_syncfs: { args: [i32], returns: i32 },
   hb_crc32c: { args: [u32, ptr, u64], returns: u32 },
   hb_file_crc32c: { args: [i32, u64], returns: i64 },
 } as const;
