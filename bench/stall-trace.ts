@@ -26,7 +26,6 @@ interface Sample {
   at: number;
   ckptAge: number;
   dirtyPages: number;
-  pendingFsyncs: number;
   kDirtyMiB: number;
   kWritebackMiB: number;
   diskInFlight: number;
@@ -36,7 +35,7 @@ interface Sample {
 
 const status = async (server: Server) => {
   const rows = await server.query<{ Variable_name: string; Value: string }[]>(
-    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_checkpoint_age','Innodb_buffer_pool_pages_dirty','Innodb_os_log_pending_fsyncs','Innodb_data_pending_fsyncs','Innodb_buffer_pool_wait_free','Innodb_buffer_pool_pages_free')",
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_checkpoint_age','Innodb_buffer_pool_pages_dirty','Innodb_buffer_pool_wait_free','Innodb_buffer_pool_pages_free')",
   );
   const v = Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
   return (name: string) => v[name] ?? Number.NaN;
@@ -68,7 +67,6 @@ function sampler(server: Server) {
         at: Date.now(),
         ckptAge: s("Innodb_checkpoint_age") / 2 ** 20,
         dirtyPages: s("Innodb_buffer_pool_pages_dirty"),
-        pendingFsyncs: s("Innodb_os_log_pending_fsyncs") + s("Innodb_data_pending_fsyncs"),
         ...vmstat(),
         diskInFlight: diskInFlight(),
         waitFree: s("Innodb_buffer_pool_wait_free"),
@@ -123,7 +121,7 @@ if (process.env.HB_TRACE_JSON) await Bun.write(process.env.HB_TRACE_JSON, JSON.s
 
 const inWindow = (at: number) => windows.some(([a, b]) => at >= a - 1000 && at <= b + 1000);
 const fmt = (s: Sample) =>
-  `  ${new Date(s.at).toISOString().slice(14, 23)} ckpt ${s.ckptAge.toFixed(0).padStart(4)} MiB dirty ${String(s.dirtyPages).padStart(6)} pfsync ${s.pendingFsyncs} kdirty ${s.kDirtyMiB.toFixed(0).padStart(4)} kwb ${s.kWritebackMiB.toFixed(0).padStart(4)} inflight ${s.diskInFlight} free ${s.freePages} waitfree ${s.waitFree}`;
+  `  ${new Date(s.at).toISOString().slice(14, 23)} ckpt ${s.ckptAge.toFixed(0).padStart(4)} MiB dirty ${String(s.dirtyPages).padStart(6)} kdirty ${s.kDirtyMiB.toFixed(0).padStart(4)} kwb ${s.kWritebackMiB.toFixed(0).padStart(4)} inflight ${s.diskInFlight} free ${s.freePages} waitfree ${s.waitFree}`;
 for (const [i, [a, b]] of windows.entries()) {
   const during = res.samples.filter((s) => s.at > a && s.at - 1000 < b);
   const worst = Math.max(...during.map((s) => s.latencyP99Ms));

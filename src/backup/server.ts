@@ -19,7 +19,7 @@ import { Session, type SessionRoot } from "./session";
 import { recopyUnderLock } from "./recopy";
 import { liveRedoCopy } from "./innodb-redo";
 import { copyPaced, type Pacing } from "./paced-copy";
-import { BinlogWriteBehind } from "./binlog-presync";
+import { BinlogWriteBehind } from "./binlog-write-behind";
 import { join } from "node:path";
 import { isDir } from "../shim/ffi";
 import { tablesTouched } from "../ddl/from-journal";

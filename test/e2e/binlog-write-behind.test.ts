@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { BinlogWriteBehind } from "../../src/backup/binlog-presync";
+import { BinlogWriteBehind } from "../../src/backup/binlog-write-behind";
 import { connect } from "../../src/connect/client";
 import { startMariaDB } from "../helpers/mariadb";
 

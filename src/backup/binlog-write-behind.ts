@@ -5,7 +5,7 @@
 //
 // That sync, done at once, was itself a stall: 30 s of binlog (~50 MiB under sysbench here) sent to the disk
 // in one burst, with every commit's redo flush queued behind it (the worst transaction of a loaded backup
-// was at its end, 120-220 ms against 50-85 ms without a backup). So during the copy the binlog's new bytes
+// was at its end, 86-219 ms against 50-85 ms without a backup). So during the copy the binlog's new bytes
 // are sent to the disk a quarter-second's worth at a time (writeback started, not waited for), and the
 // presync finds next to nothing left. The kernel would write those pages anyway; only the moment changes.
 import { closeSync, fstatSync, openSync } from "node:fs";
@@ -78,7 +78,7 @@ export class BinlogWriteBehind {
       const path = await this.currentPath();
       if (!path) return;
       if (this.file?.name !== path) {
-        this.close(); // rotated: the server synced the old one
+        this.close(); // rotated: follow the new one (the old one's rest is the kernel's to write)
         const fd = openSync(path, "r");
         this.file = { name: path, fd, sent: Math.max(0, fstatSync(fd).size - BACKLOG) };
       }
