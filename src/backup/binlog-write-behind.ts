@@ -18,9 +18,11 @@ import { log } from "../log";
 const TICK_MS = 250;
 const STEP = 4 << 20; // the most sent per tick: a backlog goes out at 16 MiB/s, not at once
 const BACKLOG = 64 << 20; // how far back unsent pages may be when we start (older ones the kernel wrote)
+const ASK_MS = 2000; // a binlog that stopped growing may have rotated: ask the server, at most this often
 
 export class BinlogWriteBehind {
-  private file?: { name: string; fd: number; sent: number };
+  private file?: { name: string; fd: number; sent: number; size: number };
+  private askedAt = 0;
   private timer?: ReturnType<typeof setInterval>;
   private busy = false;
 
@@ -75,14 +77,22 @@ export class BinlogWriteBehind {
     if (this.busy) return;
     this.busy = true;
     try {
-      const path = await this.currentPath();
-      if (!path) return;
-      if (this.file?.name !== path) {
-        this.close(); // rotated: follow the new one (the old one's rest is the kernel's to write)
-        const fd = openSync(path, "r");
-        this.file = { name: path, fd, sent: Math.max(0, fstatSync(fd).size - BACKLOG) };
+      // The file it follows is read by its descriptor; the server is asked which binlog is current only at
+      // the start and when that file stops growing (a rotation), so a busy server sees no queries from this.
+      const size = this.file ? fstatSync(this.file.fd).size : 0;
+      if (!this.file || (size === this.file.size && Date.now() - this.askedAt >= ASK_MS)) {
+        this.askedAt = Date.now();
+        const path = await this.currentPath();
+        if (!path) return;
+        if (this.file?.name !== path) {
+          this.close(); // rotated: follow the new one (the old one's rest is the kernel's to write)
+          const fd = openSync(path, "r");
+          const now = fstatSync(fd).size;
+          this.file = { name: path, fd, sent: Math.max(0, now - BACKLOG), size: now };
+        }
       }
-      const to = Math.min(fstatSync(this.file.fd).size, this.file.sent + STEP);
+      this.file.size = fstatSync(this.file.fd).size;
+      const to = Math.min(this.file.size, this.file.sent + STEP);
       const from = this.file.sent - (this.file.sent % 4096);
       if (to > from && startWriteback(this.file.fd, from, to - from)) this.file.sent = to;
     } catch (e) {
