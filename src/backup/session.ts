@@ -115,10 +115,22 @@ export class Session {
     });
     try {
       await this.copyLoop();
+    } catch (e) {
+      if (e instanceof HbError && e.kind === "io") await this.captureFailedToo();
+      throw e;
     } finally {
       stop();
     }
     this.copyMs += Math.round(performance.now() - started);
+  }
+
+  /** A full destination fails the copy and the journal alike, whichever notices first: the journal's failure
+   * (exit 9) is the one to report. Its drain writes every few milliseconds; throws its error if it failed. */
+  private async captureFailedToo(): Promise<void> {
+    for (let waited = 0; waited < 200; waited += 20) {
+      if (this.o.capture.status().state !== "active") return this.tick();
+      await Bun.sleep(20);
+    }
   }
 
   /** What the roots hold now (a progress estimate: files grow and shrink while we copy). */
