@@ -5,8 +5,9 @@
 import { writeSync } from "node:fs";
 import { HbError } from "../errors";
 
-/** The points, in the order a server backup reaches them (raw mode reaches only `copy`). */
+/** The points, in the order a server backup reaches them (raw mode reaches only `listed` and `copy`). */
 export const DEBUG_SYNC_POINTS = [
+  "listed", // the first directory is listed and its files are open; none registered as unread yet
   "copy", // the capture runs and the first bytes have been copied
   "stage-start", // BACKUP STAGE START granted, the capture has begun, nothing copied yet
   "stage-flush", // BACKUP STAGE FLUSH granted

@@ -68,7 +68,10 @@ export class Session {
       partial: o.partial,
       copyLast: o.copyLast,
       unread: {
-        register: (files) => o.capture.registerUnread(files),
+        register: (files) => {
+          debugSync("listed");
+          return o.capture.registerUnread(files);
+        },
         slot: (dev, ino) => o.capture.unreadSlot(dev, ino),
         close: (slot) => o.capture.closeUnread(slot),
       },

@@ -81,6 +81,21 @@ export interface UnreadTable {
   close(slot: Pointer): void;
 }
 
+/** A directory entry, opened (but for symlinks) before its registration. */
+interface Opened {
+  what: "file" | "dir" | "symlink" | "left out";
+  name: string;
+  path: string;
+  rel: string;
+  st: StatResult; // of the open descriptor (symlinks: lstat)
+  fd?: number;
+  target?: string;
+}
+
+// Files held open at once while a directory's files are registered: bounds hb's descriptors in a directory
+// of thousands of tables, at one barrier per batch.
+const OPEN_BATCH = 256;
+
 interface Deferred {
   fd: number;
   st: StatResult;
@@ -208,66 +223,83 @@ export class Walker {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // removed since we opened it: gone for good
       throw new HbError("io", `cannot list ${task.path}: ${(e as Error).message}`);
     }
-    const found: [string, string, StatResult | number][] = [];
-    const leftOut: StatResult[] = []; // never copied, unless renamed into the backup: then fetched, after that
-    for (const name of names) {
-      const rel = task.rel ? `${task.rel}/${name}` : name;
-      const st = lstatAt(task.fd, name);
-      if (!this.o.skip?.(rel)) found.push([name, rel, st]);
-      else if (typeof st !== "number") leftOut.push(st);
-    }
-    this.promise([...found.map(([, , st]) => st), ...leftOut]);
     const entries: ListingEntry[] = [];
-    for (const [name, rel, st] of found) {
-      if (typeof st === "number") {
-        if (gone(st)) continue; // removed since readdir: the journal has it
-        throw new HbError("io", `cannot stat ${join(task.path, name)}: ${errnoText(-st)}`);
+    for (let i = 0; i < names.length; i += OPEN_BATCH) {
+      const batch: Opened[] = [];
+      for (const name of names.slice(i, i + OPEN_BATCH)) {
+        const e = this.open(task, name);
+        if (e) batch.push(e);
       }
-      const path = join(task.path, name);
-      if (isLnk(st.mode)) {
-        const target = readlinkAt(task.fd, name);
-        if (typeof target === "number") continue;
-        entries.push({ name, ident: identOf(st), mode: st.mode, target });
-      } else if (isDir(st.mode)) {
-        const fd = openAt(task.fd, name, O.RDONLY | O.DIRECTORY | O.NOFOLLOW);
-        if (fd < 0) {
-          if (gone(fd)) continue;
-          throw new HbError("io", `cannot open ${path}: ${errnoText(-fd)}`);
-        }
-        const real = this.statOrThrow(fd, path);
-        entries.push({ name, ident: identOf(real), mode: real.mode });
-        if ((this.lastListing.get(identOf(real)) ?? -1) >= task.minSeq) closeFd(fd);
-        else this.queue.push({ fd, ident: identOf(real), mode: real.mode, minSeq: task.minSeq, path, rel });
-      } else if (isReg(st.mode)) {
-        const fd = openAt(task.fd, name, O.RDONLY | O.NOFOLLOW);
-        if (fd < 0) {
-          if (gone(fd)) continue;
-          throw new HbError("io", `cannot open ${path}: ${errnoText(-fd)}`);
-        }
-        const real = this.statOrThrow(fd, path);
-        entries.push({ name, ident: identOf(real), mode: real.mode });
-        const rank = task.minSeq === 0 ? this.o.copyLast?.(path) : undefined;
-        if ((this.lastCopy.get(identOf(real)) ?? -1) >= task.minSeq && task.minSeq > 0) closeFd(fd);
-        else if (this.lastCopy.has(identOf(real)) && task.minSeq === 0) closeFd(fd); // a hard link we have
-        else if (rank !== undefined) this.deferred.push({ fd, st: real, path, rank });
-        else await this.copy(fd, real, path);
-      } else {
-        this.skipped++; // sockets, fifos, devices: not part of a backup
-      }
+      this.promise(batch);
+      for (const e of batch) await this.take(task, e, entries);
     }
     this.listings.push({ ident: task.ident, seq, mode: task.mode, entries });
     this.lastListing.set(task.ident, seq);
   }
 
+  /** Opens one entry of a listed directory; undefined if it is gone since readdir or is not backed up. */
+  private open(task: DirTask, name: string): Opened | undefined {
+    const rel = task.rel ? `${task.rel}/${name}` : name;
+    const path = join(task.path, name);
+    const left = this.o.skip?.(rel) ?? false;
+    const st = lstatAt(task.fd, name);
+    if (typeof st === "number") {
+      if (gone(st) || left) return; // removed since readdir: the journal has it
+      throw new HbError("io", `cannot stat ${path}: ${errnoText(-st)}`);
+    }
+    if (isLnk(st.mode)) {
+      if (left) return;
+      const target = readlinkAt(task.fd, name);
+      return typeof target === "number" ? undefined : { what: "symlink", name, path, rel, st, target };
+    }
+    const dir = isDir(st.mode);
+    if (!dir && !isReg(st.mode)) {
+      if (!left) this.skipped++; // sockets, fifos, devices: not part of a backup
+      return;
+    }
+    if (dir && left) return;
+    // O_NONBLOCK: should the name be a fifo by now, the open must not wait for a writer.
+    const fd = openAt(task.fd, name, O.RDONLY | O.NOFOLLOW | O.NONBLOCK | (dir ? O.DIRECTORY : 0));
+    if (fd < 0) {
+      if (gone(fd) || left) return;
+      throw new HbError("io", `cannot open ${path}: ${errnoText(-fd)}`);
+    }
+    const real = this.statOrThrow(fd, path);
+    if (!dir && !isReg(real.mode)) {
+      closeFd(fd); // replaced since the lstat: the journal has it
+      return;
+    }
+    return { what: left ? "left out" : dir ? "dir" : "file", name, path, rel, st: real, fd };
+  }
+
   /**
-   * Registers the directory's files that this walk will copy (or leaves out of the backup), so that the
+   * Registers the batch's regular files that this walk will copy (or leaves out of the backup), so that the
    * server's writes to them are not journaled until a copy reads them. Before any copy takes its journal
-   * position.
+   * position, and while each is held open: a number registered could otherwise have gone, since the listing,
+   * to a file created meanwhile, whose writes would then be left out with no copy to read them.
    */
-  private promise(stats: (StatResult | number)[]): void {
-    const files: StatResult[] = [];
-    for (const st of stats) if (typeof st !== "number" && isReg(st.mode) && !this.lastCopy.has(identOf(st))) files.push(st);
-    this.o.unread?.register(files);
+  private promise(batch: Opened[]): void {
+    const files = batch.filter((e) => (e.what === "file" || e.what === "left out") && !this.lastCopy.has(identOf(e.st)));
+    if (files.length) this.o.unread?.register(files.map((e) => e.st));
+  }
+
+  /** What the listing records of an opened entry, and the copy or walk it starts. */
+  private async take(task: DirTask, e: Opened, entries: ListingEntry[]): Promise<void> {
+    if (e.what === "left out") return closeFd(e.fd!);
+    const ident = identOf(e.st);
+    if (e.what === "symlink") return void entries.push({ name: e.name, ident, mode: e.st.mode, target: e.target });
+    entries.push({ name: e.name, ident, mode: e.st.mode });
+    const fd = e.fd!;
+    if (e.what === "dir") {
+      if ((this.lastListing.get(ident) ?? -1) >= task.minSeq) closeFd(fd);
+      else this.queue.push({ fd, ident, mode: e.st.mode, minSeq: task.minSeq, path: e.path, rel: e.rel });
+      return;
+    }
+    const rank = task.minSeq === 0 ? this.o.copyLast?.(e.path) : undefined;
+    if ((this.lastCopy.get(ident) ?? -1) >= task.minSeq && task.minSeq > 0) closeFd(fd);
+    else if (this.lastCopy.has(ident) && task.minSeq === 0) closeFd(fd); // a hard link we have
+    else if (rank !== undefined) this.deferred.push({ fd, st: e.st, path: e.path, rank });
+    else await this.copy(fd, e.st, e.path);
   }
 
   /** Copies an ident again from where it was last copied, recording `seq` as its position (I7 re-copy). */

@@ -90,9 +90,14 @@ export interface PausedHb extends AsyncDisposable {
   exited: Promise<number>;
 }
 
-/** Starts hb backup with HB_DEBUG_SYNC=point and waits for it to say it paused there. */
-export async function hbPausedAt(server: Server, dest: string, point: string, extra: string[] = []): Promise<PausedHb> {
-  const proc = spawnBg([HB, "backup", "--socket", server.socket, "--user", "root", ...extra, dest], {
+/** Starts hb backup of a server with HB_DEBUG_SYNC=point and waits for it to say it paused there. */
+export function hbPausedAt(server: Server, dest: string, point: string, extra: string[] = []): Promise<PausedHb> {
+  return hbBackupPausedAt(["--socket", server.socket, "--user", "root", ...extra, dest], point);
+}
+
+/** Starts `hb backup ARGS` with HB_DEBUG_SYNC=point and waits for it to say it paused there. */
+export async function hbBackupPausedAt(args: string[], point: string): Promise<PausedHb> {
+  const proc = spawnBg([HB, "backup", ...args], {
     env: { HB_DEBUG_SYNC: point },
     stderr: "pipe",
   });

@@ -3,13 +3,16 @@
 // prepare, each thread's subtree in the backup must equal a fresh replay of that thread's ops 1..k (or
 // 1..k+1: the op in flight when the capture ended), k being the counter found in the backup.
 import { expect } from "bun:test";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareTrees } from "../helpers/tree";
 import { HB, run, SHIM, spawnBg, tempDir, waitFor } from "../helpers/harness";
 import { buildWriter, readCounter } from "./build-writer";
 
 const HB_TOP = (name: string) => name === ".hb" || name.startsWith("xtrabackup_") || name.startsWith("hb_") || name === "backup-my.cnf";
+
+// HB_ORACLE_KEEP=1: a failing run's whole tree (the backup before and after prepare, hb's debug log) is kept.
+const KEEP = process.env.HB_ORACLE_KEEP === "1";
 
 interface OracleOptions {
   seed: number;
@@ -43,7 +46,12 @@ export async function rawOracle(o: OracleOptions) {
     const before = threads.map((t) => readCounter(src, t));
     const backup = await run([HB, "backup", "--raw", "--source", src, "--pid", String(proc.pid), "--throttle", o.throttle, dest], {
       timeoutMs: 120_000,
+      env: KEEP ? { HB_DEBUG: "1" } : {},
     });
+    if (KEEP) {
+      writeFileSync(join(tmp.path, "backup.log"), backup.stderr);
+      cpSync(dest, join(tmp.path, "backup-unprepared"), { recursive: true });
+    }
     expect(backup.stderr).toContain("backup complete");
     expect(backup.code).toBe(0);
     proc.kill("SIGTERM");
@@ -68,6 +76,11 @@ export async function rawOracle(o: OracleOptions) {
       if (!exact.length) continue;
       const inFlight = await compareTrees(join(dest, `t${t}`), join(replays[1]!, `t${t}`));
       if (inFlight.length) diffs.push(`t${t} (k=${ks[t]}): ${exact.slice(0, 5).join("; ")} | k+1: ${inFlight.slice(0, 5).join("; ")}`);
+    }
+    if (KEEP && diffs.length) {
+      const kept = `${tmp.path}-failed`;
+      cpSync(tmp.path, kept, { recursive: true });
+      console.error(`seed ${o.seed}: failed run kept in ${kept}`);
     }
     if (process.env.HB_ORACLE_VERBOSE) console.error(`seed ${o.seed}: k=${ks} overlap=${overlap} ${backup.stderr.trim().split("\n").at(-1)}`);
     const leftOut = Number(/\((\d+) bytes of writes left out/.exec(backup.stderr)?.[1] ?? NaN);
