@@ -7,6 +7,8 @@
 // whose slowest transaction exceeded HB_TRACE_SLOW_MS (150), with hb's own steps (HB_DEBUG=epoch).
 // HB_TRACE_JSON=file keeps everything; HB_TRACE_DUMP_MS=n has gdb dump every thread of the server and of hb
 // when a commit of its own has waited n ms (HB_TRACE_DUMP_DIR); HB_BIN runs another hb binary.
+// HB_TRACE_VARIANTS="A;B": hb's backups alternate between variants, each hb flags and NAME=value settings
+// of its environment ("" is hb's defaults), e.g. ";HB_HOT_FILES=walk"; the summary is per variant.
 // Usage: bun run bench/stall-trace.ts [hb|mariabackup|none] [extra hb args...]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -93,31 +95,41 @@ const dumps = stallDumps(server, Number(process.env.HB_TRACE_DUMP_MS ?? 0));
 const ageFor = Number(process.env.HB_TRACE_AGE_S ?? 240);
 console.error(`ageing under load for ${ageFor} s`);
 await Bun.sleep(ageFor * 1000);
+const variants = (process.env.HB_TRACE_VARIANTS ?? "").split(";").map((v) => {
+  const tokens = v.split(" ").filter(Boolean);
+  const isEnv = (t: string) => /^[A-Z_]+=/.test(t);
+  const env = Object.fromEntries(tokens.filter(isEnv).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
+  return { name: v.trim() || "default", flags: tokens.filter((t) => !isEnv(t)), env };
+});
 const windows: [number, number][] = [];
+const variantOf: string[] = []; // per window
+const journalMiB: number[] = [];
 const steps: string[] = [];
 for (let i = 0; i < backups; i++) {
   const dest = join(tmp.path, `b${i}`);
+  const variant = variants[i % variants.length]!;
   const t0 = Date.now();
   if (tool === "hb") {
-    const r = await run([process.env.HB_BIN ?? HB, "backup", "--socket", server.socket, "--user", "root", "--no-space-check", "--json", ...extra, dest], {
-      timeoutMs: 900_000,
-      env: { HB_DEBUG: "epoch" },
-    });
+    const argv = [process.env.HB_BIN ?? HB, "backup", "--socket", server.socket, "--user", "root", "--no-space-check", "--json", ...extra, ...variant.flags, dest];
+    const r = await run(argv, { timeoutMs: 900_000, env: { HB_DEBUG: "epoch", ...variant.env } });
     if (r.code !== 0) throw new Error(r.stderr);
     const out = JSON.parse(r.stdout);
     steps.push(...r.stderr.split("\n").filter((l) => l.includes("@")));
-    console.error(`backup ${i}: ${Date.now() - t0} ms, journal ${(out.journalBytes / 2 ** 20).toFixed(0)} MiB, ring waits ${out.ringWaits}`);
+    journalMiB.push(out.journalBytes / 2 ** 20);
+    console.error(`backup ${i} (${variant.name}): ${Date.now() - t0} ms, journal ${(out.journalBytes / 2 ** 20).toFixed(0)} MiB, ring waits ${out.ringWaits}`);
   } else if (tool === "mariabackup") {
     await run(["mariabackup", "--backup", `--target-dir=${dest}`, `--socket=${server.socket}`, "--user=root"], { timeoutMs: 900_000 });
   } else await Bun.sleep(60_000);
   windows.push([t0, Date.now()]);
+  variantOf.push(tool === "hb" ? variant.name : tool);
   await Bun.sleep(10_000); // the backups are kept, as the bench keeps them: deleting one stalls the disk (discard)
 }
 const res = await load.stop();
 await probe.stop();
 dstate.stop();
 await dumps.stop();
-if (process.env.HB_TRACE_JSON) await Bun.write(process.env.HB_TRACE_JSON, JSON.stringify({ windows, sysbench: res.samples, server: probe.samples, dstate: dstate.seen, steps }));
+if (process.env.HB_TRACE_JSON)
+  await Bun.write(process.env.HB_TRACE_JSON, JSON.stringify({ windows, variantOf, journalMiB, sysbench: res.samples, server: probe.samples, dstate: dstate.seen, steps }));
 
 const inWindow = (at: number) => windows.some(([a, b]) => at >= a - 1000 && at <= b + 1000);
 const fmt = (s: Sample) =>
@@ -126,7 +138,19 @@ for (const [i, [a, b]] of windows.entries()) {
   const during = res.samples.filter((s) => s.at > a && s.at - 1000 < b);
   const worst = Math.max(...during.map((s) => s.latencyP99Ms));
   const ckpt = probe.samples.filter((s) => s.at >= a && s.at <= b).map((s) => s.ckptAge);
-  console.log(`window ${i}: ${b - a} ms, worst txn ${worst.toFixed(0)} ms, ckpt age ${Math.min(...ckpt).toFixed(0)}–${Math.max(...ckpt).toFixed(0)} MiB`);
+  console.log(`window ${i} (${variantOf[i]}): ${b - a} ms, worst txn ${worst.toFixed(0)} ms, ckpt age ${Math.min(...ckpt).toFixed(0)}–${Math.max(...ckpt).toFixed(0)} MiB`);
+}
+const outside = res.samples.filter((s) => !inWindow(s.at));
+const tpsOf = (xs: { tps: number }[]) => xs.reduce((sum, s) => sum + s.tps, 0) / Math.max(1, xs.length);
+for (const name of new Set(variantOf)) {
+  const mine = windows.filter((_, i) => variantOf[i] === name);
+  const seconds = res.samples.filter((s) => mine.some(([a, b]) => s.at > a && s.at - 1000 < b));
+  const worstPer = mine.map(([a, b]) => Math.max(...res.samples.filter((s) => s.at > a && s.at - 1000 < b).map((s) => s.latencyP99Ms)));
+  const ends = mine.map(([, b]) => Math.max(...res.samples.filter((s) => s.at > b - 1000 && s.at <= b + 1000).map((s) => s.latencyP99Ms)));
+  const journal = journalMiB.filter((_, i) => variantOf[i] === name);
+  console.log(
+    `${name}: ${mine.length} backups, worst txn per backup ${worstPer.map((w) => w.toFixed(0)).join(" ")} ms, seconds over 1 s ${seconds.filter((s) => s.latencyP99Ms > 1000).length}, end second ${ends.map((w) => w.toFixed(0)).join(" ")} ms, TPS in/out ${(tpsOf(seconds) / tpsOf(outside)).toFixed(3)}, journal ${journal.map((j) => j.toFixed(0)).join(" ")} MiB`,
+  );
 }
 for (const s of res.samples.filter((s) => s.latencyP99Ms > slowMs)) {
   const stacks = new Map<string, number>();
