@@ -139,8 +139,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
         exclude: [...defaultExcludes(info), ...o.exclude],
         copyRanges: redo.ranges,
         partial: redo.partial,
-        // HB_HOT_FILES=walk: the hot files in walk order, an experiment of docs/benchmarks.md "The stalls".
-        copyLast: process.env.HB_HOT_FILES === "walk" ? undefined : hotFiles(redo.path),
+        copyLast: hotFiles(redo.path),
         serverMustLive: true,
       });
     } catch (e) {
