@@ -9,8 +9,9 @@
 // when a commit of its own has waited n ms (HB_TRACE_DUMP_DIR); HB_BIN runs another hb binary.
 // HB_TRACE_VARIANTS="A;B": hb's backups alternate between variants, each hb flags and NAME=value settings
 // of its environment ("" is hb's defaults), e.g. ";--parallel 1"; the summary is per variant.
-// "read" reads the datadir's files at HB_TRACE_READ_MIBS (20) MiB/s through the page cache, as hb's copy
-// does but with no shim, no capture and no hb: are the stalls hb's, or any reader's?
+// "read" reads the datadir's files at HB_TRACE_READ_MIBS (20; 0 = no limit) MiB/s through the page cache, as
+// hb's copy does, with no hb and no capture (the server keeps its idle shim): are the stalls hb's, or any
+// reader's? Its variant "direct" reads with O_DIRECT. HB_TRACE_GAP_S (10): the pause between backups.
 // Usage: bun run bench/stall-trace.ts [hb|mariabackup|none|read] [extra hb args...]
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
@@ -121,11 +122,11 @@ for (let i = 0; i < backups; i++) {
     console.error(`backup ${i} (${variant.name}): ${Date.now() - t0} ms, journal ${(out.journalBytes / 2 ** 20).toFixed(0)} MiB, ring waits ${out.ringWaits}`);
   } else if (tool === "mariabackup") {
     await run(["mariabackup", "--backup", `--target-dir=${dest}`, `--socket=${server.socket}`, "--user=root"], { timeoutMs: 900_000 });
-  } else if (tool === "read") await pacedRead(server.datadir, Number(process.env.HB_TRACE_READ_MIBS ?? 20) * 2 ** 20);
+  } else if (tool === "read") await pacedRead(server.datadir, Number(process.env.HB_TRACE_READ_MIBS ?? 20) * 2 ** 20, variant.flags.includes("direct"));
   else await Bun.sleep(60_000);
   windows.push([t0, Date.now()]);
-  variantOf.push(tool === "hb" ? variant.name : tool);
-  await Bun.sleep(10_000); // the backups are kept, as the bench keeps them: deleting one stalls the disk (discard)
+  variantOf.push(tool === "hb" || tool === "read" ? variant.name : tool);
+  await Bun.sleep(Number(process.env.HB_TRACE_GAP_S ?? 10) * 1000); // the backups are kept, as the bench keeps them: deleting one stalls the disk (discard)
 }
 const res = await load.stop();
 await probe.stop();
@@ -212,17 +213,19 @@ function stallDumps(server: Server, afterMs: number) {
   };
 }
 
-/** Reads every file under `dir` but the binary logs (hb leaves them out) once, in 1 MiB reads, at `rate` bytes a second. */
-async function pacedRead(dir: string, rate: number) {
+/** Reads every file under `dir` but the binary logs (hb leaves them out) once, in 1 MiB reads, at `rate` bytes a
+ * second (0: no limit); `direct`: with O_DIRECT, past the page cache (the buffer is page-aligned). */
+async function pacedRead(dir: string, rate: number, direct = false) {
   const buf = Buffer.allocUnsafe(1 << 20);
+  const O_DIRECT = 0o40000;
   const t0 = performance.now();
   let bytes = 0;
   for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (!e.isFile() || /^binlog\.\d+$/.test(e.name)) continue;
-    const fd = openSync(join(e.parentPath, e.name), "r");
+    const fd = openSync(join(e.parentPath, e.name), direct ? O_DIRECT : 0);
     for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
       bytes += n;
-      const ahead = (bytes / rate) * 1000 - (performance.now() - t0);
+      const ahead = rate ? (bytes / rate) * 1000 - (performance.now() - t0) : 0;
       if (ahead > 0) await Bun.sleep(ahead);
     }
     closeSync(fd);
