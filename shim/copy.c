@@ -1,5 +1,6 @@
-/* The copier's engine, for the CLI: a pool of threads that copy whole files with copy_file_range at
- * explicit offsets (pread/pwrite where the kernel refuses), all drawing from one token bucket.
+/* The copier's engine, for the CLI: a pool of threads that copy whole files, all drawing from one token bucket:
+ * files of 1 MiB and more with O_DIRECT reads and writes, past the page cache (docs/throttle.md), smaller ones
+ * with copy_file_range at explicit offsets (pread/pwrite where the kernel refuses either).
  * The server comes first: a gentle pool runs its threads at low CPU and I/O priority, and every copy
  * writes behind itself, so the disk never holds a burst of backup data for the server's fsyncs to wait on. */
 #include <errno.h>
@@ -26,6 +27,8 @@
 #define IOPRIO_NORMAL ((2 << 13) | 4) /* best effort, level 4: the default */
 
 #define MAX_RANGES 4
+#define DIO_ALIGN 4096u
+#define DIO_MIN (1u << 20) /* smaller files go through the cache: too small to matter, often not block-sized */
 
 uint32_t hb_crc32c(uint32_t crc, const void *buf, size_t n);
 
@@ -40,6 +43,7 @@ struct job {
 /* One copy in progress: where it is, its write-behind marks, and the CRC32C of the copy up to crc_end. */
 struct cursor {
 	int src, dst, plain;
+	int direct_src, direct_dst; /* O_DIRECT on now (docs/throttle.md, "Past the page cache") */
 	struct hb_unread *unread;
 	uint8_t *buf;
 	uint64_t started, waited;
@@ -114,7 +118,7 @@ static size_t chunk_for(struct hb_pool *p)
 	uint64_t rate = p->rate;
 	if (!rate || rate / 16 >= CHUNK)
 		return CHUNK;
-	return rate / 16 < 65536 ? 65536 : (size_t)(rate / 16);
+	return rate / 16 < 65536 ? 65536 : (size_t)(rate / 16) & ~(size_t)(DIO_ALIGN - 1); /* O_DIRECT-sized */
 }
 
 /* Starts writeback of what was copied since *started, and waits for the window before it, then drops
@@ -172,12 +176,62 @@ static int crc_chunk(struct cursor *c, uint64_t off, size_t n)
 	return 0;
 }
 
+/* O_DIRECT on or off for fd; returns what it is now. */
+static int set_direct(int fd, int on)
+{
+	int fl = REAL(fcntl64)(fd, F_GETFL);
+	if (fl < 0 || REAL(fcntl64)(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT) != 0)
+		return !on;
+	return on;
+}
+
+/* The copy's writes go through the cache from `at` on; returns 0 (not direct). */
+static int buffered_from(struct cursor *c, uint64_t at)
+{
+	c->started = c->waited = at; /* nothing before it is in the cache to write behind */
+	return set_direct(c->dst, 0);
+}
+
+/* Reads up to want bytes at off into c->buf. Direct reads ask for whole blocks (the end of the file cuts them
+ * short) and fall back to the cache where an offset is not block-aligned. */
+static ssize_t read_chunk(struct cursor *c, uint64_t off, size_t want)
+{
+	if (c->direct_src && off % DIO_ALIGN)
+		c->direct_src = set_direct(c->src, 0);
+	size_t ask = c->direct_src ? (want + DIO_ALIGN - 1) & ~(size_t)(DIO_ALIGN - 1) : want;
+	ssize_t n = REAL(pread64)(c->src, c->buf, ask, (off_t)off);
+	if (n < 0 && errno == EINVAL && c->direct_src) {
+		c->direct_src = set_direct(c->src, 0);
+		n = REAL(pread64)(c->src, c->buf, want, (off_t)off);
+	}
+	return n > (ssize_t)want ? (ssize_t)want : n;
+}
+
+/* Writes c->buf[0, n) at off. A direct write takes whole blocks: the tail, an odd offset or a filesystem that
+ * wants more goes through the cache, written behind from there. */
+static ssize_t write_chunk(struct cursor *c, uint64_t off, ssize_t n)
+{
+	for (ssize_t w = 0, k; w < n; w += k) {
+		uint64_t at = off + (uint64_t)w;
+		if (c->direct_dst && (at % DIO_ALIGN || (uint64_t)(n - w) % DIO_ALIGN))
+			c->direct_dst = buffered_from(c, at);
+		k = REAL(pwrite64)(c->dst, c->buf + w, (size_t)(n - w), (off_t)at);
+		if (k < 0 && errno == EINVAL && c->direct_dst) {
+			c->direct_dst = buffered_from(c, at);
+			k = REAL(pwrite64)(c->dst, c->buf + w, (size_t)(n - w), (off_t)at);
+		}
+		if (k <= 0)
+			return k < 0 ? -1 : (errno = ENOSPC, -1);
+	}
+	return n;
+}
+
 /* Copies [off, to) of the source, in chunks drawn from the token bucket. Returns where it stopped (short
  * of `to` when the file shrank meanwhile), or -errno. */
 static int64_t copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uint64_t to)
 {
 	c->started = c->waited = off;
-	if (!c->buf && !(c->buf = malloc(CHUNK)))
+	if (!c->buf && posix_memalign((void **)&c->buf, DIO_ALIGN, CHUNK) != 0)
 		return -ENOMEM;
 	while (off < to) {
 		if (atomic_load(&p->cancel))
@@ -196,12 +250,9 @@ static int64_t copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uin
 				c->plain = 1;
 		}
 		if (c->plain) {
-			n = REAL(pread64)(c->src, c->buf, want, (off_t)off);
-			for (ssize_t w = 0, k; n > 0 && w < n; w += k)
-				if ((k = REAL(pwrite64)(c->dst, c->buf + w, (size_t)(n - w), (off_t)off + w)) <= 0) {
-					n = k < 0 ? -1 : (errno = ENOSPC, -1);
-					break;
-				}
+			n = read_chunk(c, off, want);
+			if (n > 0)
+				n = write_chunk(c, off, n);
 		}
 		if (n < 0)
 			return -errno;
@@ -212,7 +263,8 @@ static int64_t copy_range(struct hb_pool *p, struct cursor *c, uint64_t off, uin
 			return e;
 		off += (uint64_t)n;
 		atomic_fetch_add(&p->bytes, (uint64_t)n);
-		write_behind(c->dst, &c->started, &c->waited, off);
+		if (!c->direct_dst)
+			write_behind(c->dst, &c->started, &c->waited, off);
 	}
 	return (int64_t)off;
 }
@@ -248,6 +300,11 @@ static int64_t copy_fd(struct hb_pool *p, struct job *j, uint32_t *crc)
 			size = (uint64_t)st.st_size;
 	}
 	int64_t end = (int64_t)size;
+	if (size >= DIO_MIN) {
+		c.direct_src = set_direct(c.src, 1);
+		c.direct_dst = set_direct(c.dst, 1);
+		c.plain = c.direct_src || c.direct_dst; /* copy_file_range would go through the cache */
+	}
 	if (j->nranges == 0)
 		end = copy_range(p, &c, 0, size); /* the copy is as long as what was read */
 	else if (ftruncate(j->dst, (off_t)size) != 0)
