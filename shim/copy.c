@@ -28,7 +28,6 @@
 
 #define MAX_RANGES 4
 #define DIO_ALIGN 4096u
-#define DIO_MIN (1u << 20) /* smaller files go through the cache: too small to matter, often not block-sized */
 
 uint32_t hb_crc32c(uint32_t crc, const void *buf, size_t n);
 
@@ -64,6 +63,7 @@ struct hb_pool {
 	uint64_t *done;            /* (id, result, crc) triples; result = bytes, or -errno */
 	size_t dlen, dcap;
 	_Atomic uint64_t bytes;
+	uint64_t direct_min; /* files this big and more go past the page cache */
 	/* token bucket: rate 0 = unlimited; tokens may go negative (debt), and takers sleep it off */
 	pthread_mutex_t bucket;
 	uint64_t rate;
@@ -300,7 +300,7 @@ static int64_t copy_fd(struct hb_pool *p, struct job *j, uint32_t *crc)
 			size = (uint64_t)st.st_size;
 	}
 	int64_t end = (int64_t)size;
-	if (size >= DIO_MIN) {
+	if (size >= p->direct_min) {
 		c.direct_src = set_direct(c.src, 1);
 		c.direct_dst = set_direct(c.dst, 1);
 		c.plain = c.direct_src || c.direct_dst; /* copy_file_range would go through the cache */
@@ -393,8 +393,9 @@ static void *worker(void *arg)
 	return 0;
 }
 
-/* gentle: run the copy threads at low CPU and I/O priority. */
-HB_API struct hb_pool *hb_pool_new(int threads, uint64_t rate, int gentle)
+/* gentle: run the copy threads at low CPU and I/O priority. direct_min: files of that size and more are read and
+ * written with O_DIRECT (smaller ones are too small to matter and seldom block-sized). */
+HB_API struct hb_pool *hb_pool_new(int threads, uint64_t rate, int gentle, uint64_t direct_min)
 {
 	if (threads < 1 || threads > 64)
 		return 0;
@@ -404,6 +405,7 @@ HB_API struct hb_pool *hb_pool_new(int threads, uint64_t rate, int gentle)
 	pthread_cond_init(&p->wake, 0);
 	p->rate = rate;
 	p->gentle = gentle;
+	p->direct_min = direct_min;
 	p->burst = rate ? (double)rate / 10 + CHUNK : 0;
 	p->last_ns = hb_now_ns();
 	for (int i = 0; i < threads; i++)

@@ -3,6 +3,10 @@ import type { Pointer } from "bun:ffi";
 import { HbError, errnoText } from "../errors";
 import { shim, type Handle } from "../shim/ffi";
 
+/** Files of this size and more are copied with O_DIRECT (docs/throttle.md, "Past the page cache"). The raw
+ * oracle lowers it (HB_TEST_DIRECT_MIN) so that its small files take that path under its writer too. */
+const DIRECT_MIN = Number(process.env.HB_TEST_DIRECT_MIN ?? 2 ** 20);
+
 export class CopyPool {
   private handle: Handle;
   private waiting = new Map<number, (bytes: number, crc: number) => void>();
@@ -14,7 +18,7 @@ export class CopyPool {
     rateBytesPerSec: number,
     gentle = false,
   ) {
-    const h = shim().hb_pool_new(threads, rateBytesPerSec, gentle ? 1 : 0) as Handle | null;
+    const h = shim().hb_pool_new(threads, rateBytesPerSec, gentle ? 1 : 0, DIRECT_MIN) as Handle | null;
     if (!h) throw new HbError("internal", "could not start the copy threads");
     this.handle = h;
   }

@@ -21,7 +21,7 @@ const symbols = {
   hb_ctl_unread_close: { args: [ptr], returns: none },
   hb_ctl_detach: { args: [ptr], returns: none },
   hb_strerror: { args: [i32], returns: cstring },
-  hb_pool_new: { args: [i32, u64, i32], returns: ptr },
+  hb_pool_new: { args: [i32, u64, i32, u64], returns: ptr },
   hb_pool_submit_ranges: { args: [ptr, u64, i32, i32, ptr, i32, ptr], returns: i32 },
   hb_pool_poll: { args: [ptr, ptr, i32], returns: i32 },
   hb_pool_pending: { args: [ptr], returns: i32 },

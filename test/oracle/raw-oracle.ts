@@ -19,6 +19,8 @@ interface OracleOptions {
   threads: number;
   throttle: string;
   warmupOps: number;
+  /** Copy files of this size and more with O_DIRECT (hb's default: 1 MiB, bigger than the writer's files). */
+  directMin?: number;
   delayUs: number;
   preload?: string; // LD_PRELOAD for the writer (default: the shim)
   writer?: string; // another build of the writer (sanitizers)
@@ -46,7 +48,7 @@ export async function rawOracle(o: OracleOptions) {
     const before = threads.map((t) => readCounter(src, t));
     const backup = await run([HB, "backup", "--raw", "--source", src, "--pid", String(proc.pid), "--throttle", o.throttle, dest], {
       timeoutMs: 120_000,
-      env: KEEP ? { HB_DEBUG: "1" } : {},
+      env: { ...(KEEP ? { HB_DEBUG: "1" } : {}), ...(o.directMin !== undefined ? { HB_TEST_DIRECT_MIN: String(o.directMin) } : {}) },
     });
     if (KEEP) {
       writeFileSync(join(tmp.path, "backup.log"), backup.stderr);
