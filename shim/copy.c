@@ -1,8 +1,8 @@
 /* The copier's engine, for the CLI: a pool of threads that copy whole files, all drawing from one token bucket:
  * files of 1 MiB and more with O_DIRECT reads and writes, past the page cache (docs/throttle.md), smaller ones
  * with copy_file_range at explicit offsets (pread/pwrite where the kernel refuses either).
- * The server comes first: a gentle pool runs its threads at low CPU and I/O priority, and every copy
- * writes behind itself, so the disk never holds a burst of backup data for the server's fsyncs to wait on. */
+ * The server comes first: a gentle pool runs its threads at low CPU and I/O priority, and a copy through the
+ * cache writes behind itself, so the disk never holds a burst of backup data for the server's fsyncs to wait on. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
