@@ -1,8 +1,10 @@
-// Diagnostic: where does the server's TPS go during a backup? Runs hb variants (argv: comma-separated lists
-// of hb flags, "none" for no backup) alternating, round by round, on one loaded server, and prints each
-// variant's TPS inside its window relative to the "none" run of the same round.
-// Usage: bun run bench/tps-variants.ts "none" "" "--throttle 20M" "--include mysql/*"
-import { rmSync } from "node:fs";
+// Diagnostic: where does the server's TPS go during a backup? One sysbench load runs across the whole run;
+// round by round, a no-backup window ("none") and then each hb variant (argv: hb flags, with NAME=value
+// tokens passed as environment) take their turn, and a last no-backup window closes the run. Each variant's
+// TPS inside its window is compared with the mean of the no-backup windows just before and after it: the
+// server's rate drifts by itself (its checkpoint age, its buffer pool), and a baseline taken only before
+// would charge that drift to the backup.
+// Usage: bun run bench/tps-variants.ts "" "--throttle 20M" "HB_TEST_X=1 --parallel 2"
 import { join } from "node:path";
 import { tempDir } from "../test/helpers/harness";
 import { sysbenchRun } from "../test/helpers/load";
@@ -11,36 +13,50 @@ import { filledServer } from "./lib/server";
 import { hbBackup } from "./lib/tools";
 import { tpsIn, worstIn } from "./lib/window";
 
-const variants = process.argv.slice(2);
+const variants = process.argv.slice(2).filter((v) => v !== "none"); // the no-backup windows come by themselves
 const rounds = Number(process.env.HB_BENCH_ROUNDS ?? 3);
 const size = { tables: Number(process.env.HB_BENCH_TABLES ?? 8), rows: Number(process.env.HB_BENCH_ROWS ?? 100_000) };
-const noneMs = Number(process.env.HB_NONE_MS ?? 15_000);
+const noneMs = Number(process.env.HB_NONE_MS ?? 30_000);
+const gapMs = 5_000; // between windows: the backup's last writes and its exit stay out of the next window
 
 await using work = tempDir("tps-variants");
 // HB_SOCKET: a server already filled (bench/keep-server.ts) instead of a new one.
 const given = process.env.HB_SOCKET;
 await using server = given ? ({ socket: given, [Symbol.asyncDispose]: async () => {} } as unknown as Server) : await filledServer(size);
+const load = sysbenchRun(server, { test: "oltp_write_only", threads: 4, tables: size.tables, rows: size.rows, extraArgs: ["--percentile=100"] });
+await Bun.sleep(10_000);
+
+type Window = { round: number; variant: string | null; from: number; to: number; extra: string };
+const windows: Window[] = [];
+const none = async (round: number) => {
+  const from = Date.now();
+  await Bun.sleep(noneMs);
+  windows.push({ round, variant: null, from, to: Date.now(), extra: "" });
+  await Bun.sleep(gapMs);
+};
 for (let round = 0; round < rounds; round++) {
-  const line: string[] = [];
-  let base = Number.NaN;
-  for (const v of variants) {
-    const load = sysbenchRun(server, { test: "oltp_write_only", threads: 4, tables: size.tables, rows: size.rows, extraArgs: ["--percentile=100"] });
-    await Bun.sleep(5000);
-    const d0 = Date.now();
-    const dest = join(work.path, `d${round}-${variants.indexOf(v)}`);
-    let extra = "";
-    if (v === "none") await Bun.sleep(noneMs);
-    else {
-      const r = await hbBackup(server, dest, v.split(" ").filter(Boolean));
-      extra = ` hb cpu ${r.cpuSec?.toFixed(1)}s journal ${((r.journalBytes ?? 0) / 2 ** 20).toFixed(0)}MiB`;
-    }
-    const d1 = Date.now();
-    await Bun.sleep(1000);
-    const res = await load.stop();
-    rmSync(dest, { recursive: true, force: true });
-    const tps = tpsIn(res.samples, d0, d1);
-    if (v === "none") base = tps;
-    line.push(`${v || "hb"}: ${(d1 - d0) / 1000}s tps ${tps.toFixed(0)} (${(tps / base).toFixed(2)}×) worst ${worstIn(res.samples, d0, d1).toFixed(0)}ms${extra}`);
+  await none(round);
+  for (const [i, v] of variants.entries()) {
+    const tokens = v.split(" ").filter(Boolean);
+    const env = Object.fromEntries(tokens.filter((t) => /^[A-Z_]+=/.test(t)).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
+    const dest = join(work.path, `d${round}-${i}`);
+    const from = Date.now();
+    const r = await hbBackup(server, dest, tokens.filter((t) => !/^[A-Z_]+=/.test(t)), env);
+    windows.push({ round, variant: v, from, to: Date.now(), extra: ` hb cpu ${r.cpuSec?.toFixed(1)}s journal ${((r.journalBytes ?? 0) / 2 ** 20).toFixed(0)}MiB` });
+    await Bun.sleep(gapMs); // the backup stays until the end: deleting it now would discard blocks under the load
   }
-  console.log(`round ${round}: ${line.join(" | ")}`);
 }
+await none(rounds);
+const { samples } = await load.stop();
+
+const nones = windows.filter((w) => w.variant === null);
+for (const w of windows.filter((x) => x.variant !== null)) {
+  const before = nones.findLast((n) => n.to <= w.from)!;
+  const after = nones.find((n) => n.from >= w.to)!;
+  const base = (tpsIn(samples, before.from, before.to) + tpsIn(samples, after.from, after.to)) / 2;
+  const tps = tpsIn(samples, w.from, w.to);
+  console.log(
+    `round ${w.round} ${w.variant || "hb"}: ${((w.to - w.from) / 1000).toFixed(1)}s tps ${tps.toFixed(0)} (${(tps / base).toFixed(2)}× of ${base.toFixed(0)}) worst ${worstIn(samples, w.from, w.to).toFixed(0)}ms${w.extra}`,
+  );
+}
+for (const n of nones) console.log(`none ${n.round}: tps ${tpsIn(samples, n.from, n.to).toFixed(0)} worst ${worstIn(samples, n.from, n.to).toFixed(0)}ms`);

@@ -30,10 +30,10 @@ const maxRssMiB = (stderr: string) => {
 
 // time -v writes its report to a file: on stderr it would share the harness's non-blocking pipe, where a
 // full pipe makes time itself fail (EAGAIN) after the tool succeeded.
-async function timed(cmd: string[], what: string): Promise<{ ms: number; stdout: string; stderr: string; report: string }> {
+async function timed(cmd: string[], what: string, env?: Record<string, string>): Promise<{ ms: number; stdout: string; stderr: string; report: string }> {
   const reportFile = join(tmpdir(), `hb-bench-time-${process.pid}.txt`);
   const t = performance.now();
-  const r = await run(["/usr/bin/time", "-v", "-o", reportFile, ...cmd], { timeoutMs: 3_600_000 });
+  const r = await run(["/usr/bin/time", "-v", "-o", reportFile, ...cmd], { timeoutMs: 3_600_000, env });
   const ms = performance.now() - t;
   const report = readFileSync(reportFile, "utf8");
   rmSync(reportFile, { force: true });
@@ -41,8 +41,9 @@ async function timed(cmd: string[], what: string): Promise<{ ms: number; stdout:
   return { ms, stdout: r.stdout, stderr: r.stderr, report };
 }
 
-export async function hbBackup(server: Server, dest: string, extra: string[] = []): Promise<ToolRun> {
-  const r = await timed([HB, "backup", "--json", "--quiet", "--socket", server.socket, "--user", "root", "--no-space-check", ...extra, dest], "hb backup");
+/** env: HB_* variables for hb (the harness passes none of the caller's). */
+export async function hbBackup(server: Server, dest: string, extra: string[] = [], env?: Record<string, string>): Promise<ToolRun> {
+  const r = await timed([HB, "backup", "--json", "--quiet", "--socket", server.socket, "--user", "root", "--no-space-check", ...extra, dest], "hb backup", env);
   const out = JSON.parse(r.stdout);
   return { wallMs: r.ms, reportedLockMs: out.lockTimeMs, peakRssMiB: maxRssMiB(r.report), cpuSec: cpuSec(r.report), journalBytes: out.journalBytes, bytesLeftOut: out.bytesLeftOut, ringWaits: out.ringWaits, autoThrottle: out.autoThrottle };
 }
