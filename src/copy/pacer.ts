@@ -26,6 +26,7 @@ export interface PacerOptions {
 
 const HARM = 0.05; // the most of the server's rate the copy may cost (the capture itself costs some more)
 const IDLE_PER_SEC = 50; // statements/s below which the server is taken as idle
+const QUIET_CYCLES = 4; // ...for this many cycles in a row once it was busy (6 s: longer than its own stalls)
 const MIN_RATE = 2 << 20; // a backup must end: the pacer never goes below 2 MiB/s
 const FIRST_LOOK_MS = 150; // what an idle server's backup pays for the pacer
 const START_RATE = 16 << 20; // a busy server's first cycle: near where a loaded 2-core server settles
@@ -95,15 +96,14 @@ export class Pacer {
     } finally {
       this.pool.pause(false);
     }
+    let idle = this.rate === 0; // full speed, no holds, until the server shows load again
+    let quiet = 0; // cycles in a row in which the server did nothing, copying or held
     while (!this.stopped) {
       const copying = await this.rateOver(copyMs, settle * 2);
       if (this.stopped) break;
       this.cycles++;
-      if (copying.perSec < IDLE_PER_SEC) {
-        this.set(0); // idle: full speed, no holds, but keep watching
-        this.pool.gentle(false);
-        continue;
-      }
+      if (idle && copying.perSec < IDLE_PER_SEC) continue;
+      idle = false;
       this.pool.gentle(true);
       this.pool.pause(true);
       this.held++;
@@ -114,7 +114,18 @@ export class Pacer {
         this.pool.pause(false);
       }
       if (this.stopped) break;
-      const cost = 1 - copying.perSec / Math.max(alone.perSec, 1);
+      // A loaded server stalls now and then for seconds of its own (docs/benchmarks.md): no statements is
+      // idle only when it lasts. Taken for idle at once, a stall sent the copy to full speed just as the
+      // server came back.
+      quiet = copying.perSec < IDLE_PER_SEC && alone.perSec < IDLE_PER_SEC ? quiet + 1 : 0;
+      if (quiet >= QUIET_CYCLES) {
+        idle = true;
+        this.set(0);
+        this.pool.gentle(false);
+        continue;
+      }
+      if (alone.perSec < IDLE_PER_SEC) continue; // held through a stall: this cycle shows nothing
+      const cost = 1 - copying.perSec / alone.perSec;
       // Never slower than the server writes: the journal would outgrow the data it completes, and every
       // second of capture costs the server too (measured: ~10% of a saturated 2-core server's TPS).
       const floor = Math.max(MIN_RATE, copying.journalPerSec);

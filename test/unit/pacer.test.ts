@@ -27,13 +27,14 @@ class Simulated implements Paced {
     private full = 400 * MiB,
     private costAtFull = 0.6,
   ) {}
+  stallsWhenHeld = false; // the server does nothing while the copy is held (its own stalls, timed badly)
   private advance() {
     const now = performance.now();
     const sec = (now - this.last) / 1000;
     this.last = now;
     const speed = this.paused ? 0 : this.rate || this.full;
     this.copied += speed * sec;
-    this.statements += this.serverPerSec * (1 - (this.costAtFull * speed) / this.full) * sec;
+    if (!(this.paused && this.stallsWhenHeld)) this.statements += this.serverPerSec * (1 - (this.costAtFull * speed) / this.full) * sec;
   }
   get bytes() {
     this.advance();
@@ -138,14 +139,47 @@ describe("pacer (throttle auto)", () => {
     expect(performance.now() - t).toBeLessThan(2500);
   });
 
-  test("when the load goes away, the limit goes too", async () => {
+  test("when the load goes away, the limit goes too, once the quiet has lasted", async () => {
     const sim = new Simulated(20_000);
     const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
     await Bun.sleep(1500);
     expect(sim.rate).toBeGreaterThan(0);
     sim.serverPerSec = 0;
-    await Bun.sleep(500);
+    await Bun.sleep(900); // four quiet cycles of ~100 ms here (6 s on a server)
     expect(sim.rate).toBe(0);
+    expect(sim.low).toBe(false);
     await pacer.stop();
+  });
+
+  test("a server that stalls for a few cycles is not taken for an idle one: the copy stays paced", async () => {
+    const sim = new Simulated(20_000);
+    const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
+    await Bun.sleep(800);
+    expect(sim.rate).toBeGreaterThan(0);
+    const seen: { rate: number; low: boolean }[] = [];
+    const watch = async (ms: number) => {
+      for (const end = performance.now() + ms; performance.now() < end; await Bun.sleep(5)) seen.push({ rate: sim.rate, low: sim.low });
+    };
+    sim.serverPerSec = 0; // no statements for ~2 cycles, then back
+    await watch(200);
+    sim.serverPerSec = 20_000;
+    await watch(300);
+    await pacer.stop();
+    expect(seen.length).toBeGreaterThan(50);
+    expect(seen.filter((s) => s.rate === 0 || !s.low)).toEqual([]); // never full speed, never normal priority
+  });
+
+  test("a hold that catches a stall says nothing about the copy: the rate does not climb on it", async () => {
+    const sim = new Simulated(20_000);
+    const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
+    await Bun.sleep(800);
+    const before = sim.rate;
+    expect(before).toBeGreaterThan(0);
+    sim.stallsWhenHeld = true; // every hold sees ~0 statements: read as a cost, the copy would look free
+    await Bun.sleep(800); // ~8 cycles: ×1.25 each would be 6×
+    const after = sim.rate;
+    await pacer.stop();
+    expect(after).toBeGreaterThan(0);
+    expect(after).toBeLessThanOrEqual(before * 1.25);
   });
 });
