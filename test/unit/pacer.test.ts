@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Pacer, type Paced } from "../../src/copy/pacer";
+import { log } from "../../src/log";
 
 const MiB = 2 ** 20;
 
@@ -167,6 +168,24 @@ describe("pacer (throttle auto)", () => {
     await pacer.stop();
     expect(seen.length).toBeGreaterThan(50);
     expect(seen.filter((s) => s.rate === 0 || !s.low)).toEqual([]); // never full speed, never normal priority
+  });
+
+  test("each held cycle is logged for HB_DEBUG: what the server did copying and held, and the limit after", async () => {
+    const lines: string[] = [];
+    const debug = log.debug;
+    log.debug = ((m: string) => void lines.push(m)) as typeof log.debug;
+    try {
+      const sim = new Simulated(20_000);
+      const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
+      await Bun.sleep(500);
+      await pacer.stop();
+    } finally {
+      log.debug = debug;
+    }
+    const cycles = lines.filter((l) => l.includes("throttle auto:"));
+    expect(cycles.length).toBeGreaterThan(2);
+    // The simulated server: 20k statements/s held, less while copying; a limit in MiB/s.
+    expect(cycles.at(-1)).toMatch(/throttle auto: 1\d{4} statements\/s copying at [\d.]+ MiB\/s, (19\d{3}|20\d{3}) held; limit [\d.]+ MiB\/s$/);
   });
 
   test("a hold that catches a stall says nothing about the copy: the rate does not climb on it", async () => {
