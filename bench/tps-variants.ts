@@ -38,10 +38,11 @@ for (let round = 0; round < rounds; round++) {
   await none(round);
   for (const [i, v] of variants.entries()) {
     const tokens = v.split(" ").filter(Boolean);
-    const env = Object.fromEntries(tokens.filter((t) => /^[A-Z_]+=/.test(t)).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
+    const isEnv = (t: string) => /^[A-Z_]+=/.test(t);
+    const env = Object.fromEntries(tokens.filter(isEnv).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
     const dest = join(work.path, `d${round}-${i}`);
     const from = Date.now();
-    const r = await hbBackup(server, dest, tokens.filter((t) => !/^[A-Z_]+=/.test(t)), env);
+    const r = await hbBackup(server, dest, tokens.filter((t) => !isEnv(t)), env);
     windows.push({ round, variant: v, from, to: Date.now(), extra: ` hb cpu ${r.cpuSec?.toFixed(1)}s journal ${((r.journalBytes ?? 0) / 2 ** 20).toFixed(0)}MiB` });
     await Bun.sleep(gapMs); // the backup stays until the end: deleting it now would discard blocks under the load
   }

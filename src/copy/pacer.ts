@@ -119,27 +119,28 @@ export class Pacer {
       // idle only when it lasts. Taken for idle at once, a stall sent the copy to full speed just as the
       // server came back.
       quiet = copying.perSec < IDLE_PER_SEC && alone.perSec < IDLE_PER_SEC ? quiet + 1 : 0;
-      this.decide(copying, alone, quiet);
-      idle = quiet >= QUIET_CYCLES;
+      idle = this.decide(copying, alone, quiet);
       // Per cycle, with HB_DEBUG=1 (HB_DEBUG=epoch adds the wall clock, to line it up with the server's own).
       step(`throttle auto: ${Math.round(copying.perSec)} statements/s copying at ${formatRate(copying.bytesPerSec)}, ${Math.round(alone.perSec)} held; limit ${this.rate ? formatRate(this.rate) : "none"}`);
     }
   }
 
-  /** One cycle's verdict: the new rate (and priority) from the statement rates copying and held. */
-  private decide(copying: { perSec: number; bytesPerSec: number; journalPerSec: number }, alone: { perSec: number }, quiet: number): void {
+  /** One cycle's verdict: the new rate (and priority) from the statement rates copying and held; true when the
+   * server has been quiet long enough to be idle. */
+  private decide(copying: { perSec: number; bytesPerSec: number; journalPerSec: number }, alone: { perSec: number }, quiet: number): boolean {
     if (quiet >= QUIET_CYCLES) {
       this.set(0);
       this.pool.gentle(false);
-      return;
+      return true;
     }
-    if (alone.perSec < IDLE_PER_SEC) return; // held through a stall: this cycle shows nothing
+    if (alone.perSec < IDLE_PER_SEC) return false; // held through a stall: this cycle shows nothing
     const cost = 1 - copying.perSec / alone.perSec;
     // Never slower than the server writes: the journal would outgrow the data it completes, and every
     // second of capture costs the server too (measured: ~10% of a saturated 2-core server's TPS).
     const floor = Math.max(MIN_RATE, copying.journalPerSec);
     if (cost > HARM) this.set(Math.max(floor, (this.rate || copying.bytesPerSec) * DOWN));
     else if (this.rate) this.set(this.rate * UP > 4 * copying.bytesPerSec + MIN_RATE ? 0 : Math.max(floor, this.rate * UP));
+    return false;
   }
 
   private set(rate: number): void {
