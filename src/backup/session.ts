@@ -50,12 +50,13 @@ export class Session {
   private ended = false;
   copyMs = 0;
   private total?: number;
+  private readonly skip: (rel: string) => boolean; // what the backup leaves out
 
   constructor(private o: SessionOptions) {
     writeState(o.dest, "copying");
     this.journalFd = createJournal(o.dest);
     this.pool = new CopyPool(o.parallel, o.throttleBytesPerSec, o.gentle);
-    const skip = leftOut(o.include ?? [], o.exclude);
+    this.skip = leftOut(o.include ?? [], o.exclude);
     this.walker = new Walker({
       head: () => o.capture.head(),
       pool: this.pool,
@@ -63,7 +64,7 @@ export class Session {
       dataRel: ".hb/data",
       maxOutstanding: o.parallel * 4,
       tick: () => this.tick(),
-      skip: (rel) => skip(rel),
+      skip: (rel) => this.skip(rel),
       ranges: o.copyRanges,
       partial: o.partial,
       copyLast: o.copyLast,
@@ -136,9 +137,9 @@ export class Session {
     }
   }
 
-  /** What the roots hold now (a progress estimate: files grow and shrink while we copy). */
+  /** What the roots hold now that the backup copies (an estimate: files grow and shrink while we copy). */
   private get totalBytes(): number {
-    this.total ??= this.o.roots.reduce((sum, r) => sum + treeBytes(r.source), 0);
+    this.total ??= this.o.roots.reduce((sum, r) => sum + treeBytes(r.source, this.skip), 0);
     return this.total;
   }
 

@@ -3,6 +3,7 @@ import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HB, run, tempDir } from "../helpers/harness";
+import { startMariaDB } from "../helpers/mariadb";
 import { Scribbler } from "../helpers/scribbler";
 
 test("on a terminal: one line redrawn with bytes done/total, rate, ETA, journal and file", async () => {
@@ -33,3 +34,18 @@ test("not a terminal: no carriage returns; --quiet: no progress at all", async (
   expect(quiet.stderr).toBe("");
   expect(JSON.parse(quiet.stdout).files).toBe(1);
 }, 60_000);
+
+test("the total counts only what the backup copies: a large binary log left out is not in it", async () => {
+  await using server = await startMariaDB({ binlog: true });
+  writeFileSync(join(server.datadir, "binlog.000042"), Buffer.alloc(256 << 20)); // binlogs stay out of a backup
+  await using tmp = tempDir("progress-total");
+  const r = await run([HB, "backup", "--socket", server.socket, "--user", "root", "--throttle", "2M", join(tmp.path, "b")]); // ~9 s
+  expect(r.code).toBe(0);
+  const totals = [...r.stderr.matchAll(/copying [\d.]+ MiB \/ ([\d.]+) MiB/g)].map((m) => Number(m[1]) * 2 ** 20);
+  expect(totals.length).toBeGreaterThan(0); // a plain line every 5 s
+  const copied = Number(/backup complete: \d+ files, (\d+) bytes/.exec(r.stderr)?.[1]);
+  for (const total of totals) {
+    expect(total).toBeGreaterThanOrEqual(copied * 0.95);
+    expect(total).toBeLessThan(256 << 20); // the binlog would be most of it
+  }
+}, 120_000);
