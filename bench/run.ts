@@ -94,6 +94,9 @@ if (wanted("prepare") && hbDests.length && mbDests.length) {
   out("| hb --no-recover | hb --recover | mariabackup --prepare | hb --recover / mariabackup |\n|---|---|---|---|");
   out(`| ${cell(prep.ms.hbNoRecover)} | ${cell(prep.ms.hbRecover)} | ${cell(prep.ms.mariabackup)} | ${x(prep.hbRecoverVsMariabackup)} |`);
   out(`\nTarget: ≤ 0.5× mariabackup: ${verdict(prep.hbRecoverVsMariabackup <= 0.5)} (with recovery), ${verdict(prep.hbNoRecoverVsMariabackup <= 0.5)} (journal replay only)\n`);
+  out("Redo each prepare applied (MiB) and the time per MiB of it (ms), with recovery:\n");
+  out("| redo, hb | redo, mariabackup | hb --recover ms/MiB | mariabackup ms/MiB |\n|---|---|---|---|");
+  out(`| ${cell(prep.redoMiB.hb)} | ${cell(prep.redoMiB.mariabackup)} | ${cell(prep.msPerRedoMiB.hbRecover, 1)} | ${cell(prep.msPerRedoMiB.mariabackup, 1)} |\n`);
   save();
 }
 
