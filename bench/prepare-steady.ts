@@ -7,9 +7,8 @@
 import { join } from "node:path";
 import { run, tempDir } from "../test/helpers/harness";
 import { sysbenchRun } from "../test/helpers/load";
-import type { Server } from "../test/helpers/mariadb";
 import { prepareCase } from "./cases/prepare";
-import { filledServer } from "./lib/server";
+import { givenOrFilledServer } from "./lib/server";
 import { cell } from "./lib/stats";
 import { hbBackup, mariabackupBackup } from "./lib/tools";
 
@@ -18,8 +17,7 @@ const size = { tables: Number(process.env.HB_BENCH_TABLES ?? 8), rows: Number(pr
 const MIB = 2 ** 20;
 
 await using work = tempDir("prepare-steady");
-const given = process.env.HB_SOCKET;
-await using server = given ? ({ socket: given, [Symbol.asyncDispose]: async () => {} } as unknown as Server) : await filledServer(size);
+await using server = await givenOrFilledServer(size); // HB_SOCKET: one already filled (bench/keep-server.ts)
 const checkpointAge = async () => {
   const r = await run(["mariadb", "-S", server.socket, "-uroot", "-N", "-e", "SHOW GLOBAL STATUS LIKE 'Innodb_checkpoint_age'"]);
   return Number(r.stdout.trim().split(/\s+/)[1]);

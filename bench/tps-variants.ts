@@ -8,8 +8,7 @@
 import { join } from "node:path";
 import { tempDir } from "../test/helpers/harness";
 import { sysbenchRun } from "../test/helpers/load";
-import type { Server } from "../test/helpers/mariadb";
-import { filledServer } from "./lib/server";
+import { givenOrFilledServer } from "./lib/server";
 import { hbBackup } from "./lib/tools";
 import { tpsIn, worstIn } from "./lib/window";
 
@@ -20,9 +19,7 @@ const noneMs = Number(process.env.HB_NONE_MS ?? 30_000);
 const gapMs = 5_000; // between windows: the backup's last writes and its exit stay out of the next window
 
 await using work = tempDir("tps-variants");
-// HB_SOCKET: a server already filled (bench/keep-server.ts) instead of a new one.
-const given = process.env.HB_SOCKET;
-await using server = given ? ({ socket: given, [Symbol.asyncDispose]: async () => {} } as unknown as Server) : await filledServer(size);
+await using server = await givenOrFilledServer(size); // HB_SOCKET: one already filled (bench/keep-server.ts)
 const load = sysbenchRun(server, { test: "oltp_write_only", threads: 4, tables: size.tables, rows: size.rows, extraArgs: ["--percentile=100"] });
 await Bun.sleep(10_000);
 

@@ -11,6 +11,13 @@ export function startBenchServer(opts: StartOptions = {}): Promise<Server> {
   return startMariaDB({ binlog: true, ...opts, extraArgs: [...SERVER_ARGS, ...(opts.extraArgs ?? [])], timeoutMs: 180_000 });
 }
 
+/** HB_SOCKET: a server already filled (bench/keep-server.ts), left running at the end; else a new filled one.
+ * The given one has a socket and nothing else. */
+export async function givenOrFilledServer(size: SysbenchTables): Promise<Server> {
+  const given = process.env.HB_SOCKET;
+  return given ? ({ socket: given, [Symbol.asyncDispose]: async () => {} } as unknown as Server) : filledServer(size);
+}
+
 export async function filledServer(size: SysbenchTables, opts: StartOptions = {}): Promise<Server> {
   const server = await startBenchServer(opts);
   await sysbenchPrepare(server, size);
