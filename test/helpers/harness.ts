@@ -114,16 +114,19 @@ export const reaped = (p: Subprocess) => ({
   },
 });
 
-/** Polls `condition` until it returns something truthy, and returns that; throws naming `what` on timeout. */
+/**
+ * Polls `condition` until it returns something truthy, and returns that; throws naming `what` on timeout (a
+ * function when the message should say how far it got).
+ */
 export async function waitFor<T>(
   condition: () => T | Promise<T>,
-  { timeoutMs = 30_000, intervalMs = 20, what }: { timeoutMs?: number; intervalMs?: number; what: string },
+  { timeoutMs = 30_000, intervalMs = 20, what }: { timeoutMs?: number; intervalMs?: number; what: string | (() => string) },
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();
     if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${typeof what === "string" ? what : what()}`);
     await Bun.sleep(intervalMs);
   }
 }

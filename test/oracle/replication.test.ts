@@ -13,21 +13,37 @@ const tcp = (p: number) => ["--skip-networking=0", "--bind-address=127.0.0.1", `
 
 async function replicate(replica: Server, sourcePort: number, extra: string[] = []) {
   for (const sql of [
-    `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${sourcePort}, MASTER_USER='repl', MASTER_PASSWORD='replpw', MASTER_USE_GTID=slave_pos`,
+    `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${sourcePort}, MASTER_USER='repl', MASTER_PASSWORD='replpw', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1`,
     ...extra,
     "START SLAVE",
   ])
     await replica.query(sql);
 }
 
+// Caught up: the replica is at the source's position, and the source's position held still between two polls
+// (a commit in flight when the load was interrupted still lands after it). A stopped SQL thread ends the wait
+// at once, with its error; the timeout names how far the replica got and what its I/O thread last said.
 async function caughtUp(source: Server, replica: Server) {
-  const [row] = await source.query<{ pos: string }[]>("SELECT @@gtid_binlog_pos AS pos");
-  const pos = row!.pos;
-  await waitFor(async () => (await replica.query<{ pos: string }[]>("SELECT @@gtid_slave_pos AS pos"))[0]!.pos === pos, {
-    what: `the replica to reach ${pos}`,
-    timeoutMs: 120_000,
-    intervalMs: 200,
-  });
+  const gtidPos = async (s: Server, v: string) => (await s.query<{ pos: string }[]>(`SELECT @@${v} AS pos`))[0]!.pos;
+  let want = "";
+  let got = "";
+  let status: Record<string, string> = {};
+  await waitFor(
+    async () => {
+      const before = want;
+      want = await gtidPos(source, "gtid_binlog_pos");
+      [status = {}] = await replica.query<Record<string, string>[]>("SHOW SLAVE STATUS");
+      got = await gtidPos(replica, "gtid_slave_pos");
+      if (Number(status.Last_SQL_Errno) || status.Slave_SQL_Running === "No")
+        throw new Error(`replica SQL thread stopped at ${got}: ${status.Last_SQL_Error}`);
+      return got === want && want === before;
+    },
+    {
+      what: () => `the replica to reach ${want} (it is at ${got}, I/O thread ${status.Slave_IO_Running}: ${status.Last_IO_Error || "no error"})`,
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    },
+  );
 }
 
 describe("replication", () => {
