@@ -50,6 +50,9 @@ export async function withThrowawayServer<T>(
       "--skip-log-bin",
       "--skip-slave-start",
       "--innodb-buffer-pool-size=128M",
+      // ib_buffer_pool is the source's list for warming up after a restore: not ours to read or rewrite
+      "--innodb-buffer-pool-load-at-startup=0",
+      "--innodb-buffer-pool-dump-at-shutdown=0",
       ...extraArgs,
     ],
     { stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "" } },
