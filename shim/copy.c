@@ -64,6 +64,7 @@ struct hb_pool {
 	size_t dlen, dcap;
 	_Atomic uint64_t bytes;
 	uint64_t direct_min; /* files this big and more go past the page cache */
+	_Atomic int direct_writes; /* ...their writes too (0: written through it and behind); read as each starts */
 	/* token bucket: rate 0 = unlimited; tokens may go negative (debt), and takers sleep it off */
 	pthread_mutex_t bucket;
 	uint64_t rate;
@@ -82,14 +83,19 @@ static void set_gentle(int on)
 
 static __thread int gentle_now; /* what this thread runs at */
 
-static void take_tokens(struct hb_pool *p, size_t n)
+static void wait_unpaused(struct hb_pool *p)
 {
-	if (atomic_load(&p->gentle) != gentle_now)
-		set_gentle(gentle_now = atomic_load(&p->gentle));
 	while (atomic_load(&p->paused) && !atomic_load(&p->cancel)) {
 		struct timespec ts = {0, 5 * 1000 * 1000};
 		nanosleep(&ts, 0);
 	}
+}
+
+static void take_tokens(struct hb_pool *p, size_t n)
+{
+	if (atomic_load(&p->gentle) != gentle_now)
+		set_gentle(gentle_now = atomic_load(&p->gentle));
+	wait_unpaused(p);
 	pthread_mutex_lock(&p->bucket);
 	if (!p->rate) {
 		pthread_mutex_unlock(&p->bucket);
@@ -300,9 +306,10 @@ static int64_t copy_fd(struct hb_pool *p, struct job *j, uint32_t *crc)
 			size = (uint64_t)st.st_size;
 	}
 	int64_t end = (int64_t)size;
+	wait_unpaused(p); /* a pause is the pacer looking at the server: how the copy writes follows its verdict */
 	if (size >= p->direct_min) {
 		c.direct_src = set_direct(c.src, 1);
-		c.direct_dst = set_direct(c.dst, 1);
+		c.direct_dst = atomic_load(&p->direct_writes) ? set_direct(c.dst, 1) : 0;
 		c.plain = c.direct_src || c.direct_dst; /* copy_file_range would go through the cache */
 	}
 	if (j->nranges == 0)
@@ -406,6 +413,7 @@ HB_API struct hb_pool *hb_pool_new(int threads, uint64_t rate, int gentle, uint6
 	p->rate = rate;
 	p->gentle = gentle;
 	p->direct_min = direct_min;
+	p->direct_writes = 1;
 	p->burst = rate ? (double)rate / 10 + CHUNK : 0;
 	p->last_ns = hb_now_ns();
 	for (int i = 0; i < threads; i++)
@@ -483,6 +491,13 @@ HB_API void hb_pool_set_rate(struct hb_pool *p, uint64_t rate)
 HB_API void hb_pool_gentle(struct hb_pool *p, int on)
 {
 	atomic_store(&p->gentle, on);
+}
+
+/* Whether the copies that start from now on write past the page cache (1, the default) or through it, written
+ * behind (0). Their reads go past it either way. */
+HB_API void hb_pool_direct_writes(struct hb_pool *p, int on)
+{
+	atomic_store(&p->direct_writes, on);
 }
 
 /* Holds (1) or releases (0) every copy at its next chunk. */

@@ -24,6 +24,7 @@ export async function copyPaced(session: Session, capture: Capture, db: Db, auto
         return capture.status().journalBytes;
       },
       setRate: (rate) => pool.setRate(rate),
+      writeThroughCache: (on) => pool.writeThroughCache(on),
       pause: (on) => pool.pause(on),
       // The pacer's word for a busy server: low priority, if asked for, and the hot files wait for the rest.
       gentle: (busy) => {

@@ -15,6 +15,8 @@ export interface Paced {
   pause(on: boolean): void;
   /** Low CPU and I/O priority (busy server) or normal (idle server: the idle I/O class would only slow us). */
   gentle(on: boolean): void;
+  /** The copy's writes through the page cache (idle server: faster) or past it (busy: the cache costs the server CPU). */
+  writeThroughCache(on: boolean): void;
 }
 
 export interface PacerOptions {
@@ -93,6 +95,7 @@ export class Pacer {
       if (this.stopped) return;
       const idle = before.perSec < IDLE_PER_SEC;
       this.pool.gentle(!idle);
+      this.pool.writeThroughCache(idle);
       this.set(idle ? 0 : Math.max(START_RATE, before.journalPerSec));
     } finally {
       this.pool.pause(false);
@@ -104,6 +107,7 @@ export class Pacer {
       if (this.stopped) break;
       this.cycles++;
       if (idle && copying.perSec < IDLE_PER_SEC) continue;
+      if (idle) this.pool.writeThroughCache(false);
       idle = false;
       this.pool.gentle(true);
       this.pool.pause(true);
@@ -131,6 +135,7 @@ export class Pacer {
     if (quiet >= QUIET_CYCLES) {
       this.set(0);
       this.pool.gentle(false);
+      this.pool.writeThroughCache(true);
       return true;
     }
     if (alone.perSec < IDLE_PER_SEC) return false; // held through a stall: this cycle shows nothing

@@ -31,6 +31,7 @@ const symbols = {
   hb_pool_cancel: { args: [ptr], returns: none },
   hb_pool_pause: { args: [ptr, i32], returns: none },
   hb_pool_gentle: { args: [ptr, i32], returns: none },
+  hb_pool_direct_writes: { args: [ptr, i32], returns: none },
   hb_openat: { args: [i32, ptr, i32], returns: i32 },
   hb_close: { args: [i32], returns: i32 },
   hb_fstat: { args: [i32, ptr], returns: i32 },

@@ -84,6 +84,43 @@ describe("copy pool", () => {
     expect(Buffer.compare(readFileSync(dst), data)).toBe(0);
   });
 
+  test("told the server is idle, the pool writes a big file through the page cache (behind, then dropped), reads it past", async () => {
+    using tmp = tempDir("pool");
+    const size = 24 * MiB + 777;
+    const data = randomFile(join(tmp.path, "src"), size);
+    await run(["sync"]);
+    await run(["dd", `if=${join(tmp.path, "src")}`, "iflag=nocache", "count=0", "status=none"]);
+    // The copy's pages in the cache, sampled while a 12 MiB/s copy runs: only written-through pages show.
+    const copyWatched = async (name: string, through: boolean) => {
+      const [src, dst] = [join(tmp.path, "src"), join(tmp.path, name)];
+      const pool = new CopyPool(1, 12 * MiB);
+      pool.writeThroughCache(through);
+      let result: { bytes: number; crc: number } | undefined;
+      pool.submit(openSync(src, "r"), openSync(dst, "wx+", 0o600), src, (bytes, crc) => (result = { bytes, crc }));
+      let [mostCached, copying] = [0, true];
+      const sampler = (async () => {
+        for (; copying; await Bun.sleep(50)) mostCached = Math.max(mostCached, await cachedBytes(dst));
+      })();
+      await pool.waitBelow(0);
+      copying = false;
+      await sampler;
+      pool.close();
+      const left = { mostCached, srcCached: await cachedBytes(src), dstCached: await cachedBytes(dst) }; // before reading it back
+      const copied = readFileSync(dst);
+      expect(result!.bytes).toBe(size);
+      expect(Buffer.compare(copied, data)).toBe(0);
+      expect(result!.crc).toBe(crc32c(copied));
+      return left;
+    };
+    const past = await copyWatched("past", false);
+    const through = await copyWatched("through", true);
+    expect(past.mostCached).toBeLessThan(64 * 1024); // at most the ragged end, which goes through the cache
+    expect({ src: past.srcCached, dst: past.dstCached }).toEqual({ src: 0, dst: 0 });
+    expect(through.mostCached).toBeGreaterThan(MiB); // written through the cache...
+    expect(through.mostCached).toBeLessThan(size); // ...and behind: never the whole file
+    expect({ src: through.srcCached, dst: through.dstCached }).toEqual({ src: 0, dst: 0 }); // reads past it; the copy dropped
+  }, 20_000);
+
   test("an empty file's CRC is the empty CRC", async () => {
     using tmp = tempDir("pool");
     writeFileSync(join(tmp.path, "src"), "");
