@@ -99,7 +99,7 @@ export class CopyPool {
 
   /**
    * How copies started from now on write files of DIRECT_MIN and more: through the page cache, written behind
-   * and dropped (true: on an idle server the disk then overlaps the reads, ~20% faster), or past it (false,
+   * and dropped (true: on an idle server the disk then overlaps the reads, a quarter faster here), or past it (false,
    * the default: on a busy server the cache's pages cost the server's CPUs). Reads go past it either way, so
    * the source's pages never push the server's cached ones out.
    */
