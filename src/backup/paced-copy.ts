@@ -1,7 +1,7 @@
 // The copy before the lock, paced by --throttle auto (src/copy/pacer.ts) on the server's statement counter.
 import type { Capture } from "../capture/control";
 import type { Db } from "../connect/client";
-import { Pacer } from "../copy/pacer";
+import { Pacer, type Work } from "../copy/pacer";
 import { log } from "../log";
 import type { Session } from "./session";
 
@@ -32,7 +32,7 @@ export async function copyPaced(session: Session, capture: Capture, db: Db, auto
         session.walker.lastAfterAll = busy;
       },
     },
-    { activity: () => statementsSoFar(db) },
+    { activity: () => workSoFar(db) },
   );
   let pacing: Pacing;
   // The hot files go at full speed (the writes to what is copied are journaled: the sooner done the better),
@@ -51,8 +51,11 @@ export async function copyPaced(session: Session, capture: Capture, db: Db, auto
   return pacing;
 }
 
-/** The server's statement counter (every client's). */
-async function statementsSoFar(db: Db): Promise<number> {
-  const [row] = await db.query<{ Value: string }[]>("SHOW GLOBAL STATUS LIKE 'Questions'");
-  return Number(row?.Value ?? 0);
+/** The server's statements (every client's) and InnoDB page accesses so far; hb's own query moves neither. */
+async function workSoFar(db: Db): Promise<Work> {
+  const rows = await db.query<{ name: string; value: string }[]>(
+    "SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('QUESTIONS', 'INNODB_BUFFER_POOL_READ_REQUESTS', 'INNODB_BUFFER_POOL_WRITE_REQUESTS')",
+  );
+  const value = (name: string) => rows.filter((r) => r.name.startsWith(name)).reduce((sum, r) => sum + Number(r.value), 0);
+  return { statements: value("QUESTIONS"), pages: value("INNODB_BUFFER_POOL_") };
 }

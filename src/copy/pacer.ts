@@ -1,7 +1,8 @@
 // --throttle auto, hb's default against a server: the copy takes only what the server does not miss
 // (docs/throttle.md). It starts held for a moment to see whether the server is busy; an idle server gets a
 // full-speed copy. Then, each cycle, the copy runs and holds, and the server's statement rate (`Questions`)
-// is compared between the two: while copying costs the server more than HARM, the rate comes down, never
+// is compared between the two (its rate of InnoDB page accesses, when it runs long statements rather than
+// many): while copying costs the server more than HARM, the rate comes down, never
 // below what the server writes (the journal's growth); while it costs nothing visible, it goes back up, to
 // no limit. No threshold depends on the machine, the disk or the size of the load.
 import { log, step } from "../log";
@@ -19,22 +20,44 @@ export interface Paced {
   writeThroughCache(on: boolean): void;
 }
 
+/** Counters of the server's work so far. */
+export interface Work {
+  statements: number;
+  /** InnoDB page accesses: they count inside a statement as it runs, so one long statement shows. */
+  pages: number;
+}
+
 export interface PacerOptions {
-  /** A counter of the server's work (statements so far). */
-  activity: () => Promise<number>;
+  activity: () => Promise<Work>;
   copyMs?: number; // the copying part of a cycle
   holdMs?: number; // the held part
   settleMs?: number; // left out of each part's measurement: in-flight I/O finishing, queues refilling
 }
 
 const HARM = 0.05; // the most of the server's rate the copy may cost (the capture itself costs some more)
-const IDLE_PER_SEC = 50; // statements/s below which the server is taken as idle
+const IDLE_PER_SEC = 50; // statements/s below which the server is taken as idle...
+// ...if it also accesses fewer InnoDB pages than this a second (over a cycle's 1 s). One long statement:
+// ~3 million/s (a join of point lookups) down to a few thousand (a scan from disk); a server settling after
+// a bulk load, one burst of ~1300.
+const IDLE_PAGES_PER_SEC = 2000;
 const QUIET_CYCLES = 4; // ...for this many cycles in a row once it was busy (6 s: longer than its own stalls)
 const MIN_RATE = 2 << 20; // a backup must end: the pacer never goes below 2 MiB/s
 const FIRST_LOOK_MS = 150; // what an idle server's backup pays for the pacer
+const SECOND_LOOK_MS = 1000;
 const START_RATE = 16 << 20; // a busy server's first cycle: near where a loaded 2-core server settles
 const DOWN = 0.7;
 const UP = 1.25;
+
+interface Rates {
+  perSec: number; // statements
+  pagesPerSec: number;
+  bytesPerSec: number; // the copy's
+  journalPerSec: number;
+}
+
+/** Neither many statements nor a long one running. */
+const quiet = (r: Rates) => r.perSec < IDLE_PER_SEC && r.pagesPerSec < IDLE_PAGES_PER_SEC;
+const work = (r: Rates) => `${Math.round(r.perSec)} statements/s ${Math.round(r.pagesPerSec)} pages/s`;
 
 export class Pacer {
   private stopped = false;
@@ -63,14 +86,19 @@ export class Pacer {
     return { cycles: this.cycles, holds: this.held, lastRate: this.rate };
   }
 
-  /** Statements per second over the next `ms`, after `settle` ms. */
-  private async rateOver(ms: number, settle: number): Promise<{ perSec: number; bytesPerSec: number; journalPerSec: number }> {
+  /** Statements and page accesses per second over the next `ms`, after `settle` ms. */
+  private async rateOver(ms: number, settle: number): Promise<Rates> {
     await this.sleep(settle);
     const [a, b0, j0, t0] = [await this.o.activity(), this.pool.bytes, this.pool.journalBytes, performance.now()];
     await this.sleep(ms - settle);
     const [z, b1, j1, t1] = [await this.o.activity(), this.pool.bytes, this.pool.journalBytes, performance.now()];
     const sec = (t1 - t0) / 1000;
-    return { perSec: (z - a) / sec, bytesPerSec: (b1 - b0) / sec, journalPerSec: (j1 - j0) / sec };
+    return {
+      perSec: (z.statements - a.statements) / sec,
+      pagesPerSec: (z.pages - a.pages) / sec,
+      bytesPerSec: (b1 - b0) / sec,
+      journalPerSec: (j1 - j0) / sec,
+    };
   }
 
   /** A wait that stop() cuts short, and whose timer goes with it: a pending one would keep hb alive after the backup. */
@@ -91,9 +119,12 @@ export class Pacer {
     // Before the first byte: is anyone there? A busy server gets a careful start, an idle one no limit.
     this.pool.pause(true);
     try {
-      const before = await this.rateOver(FIRST_LOOK_MS, 0);
+      let before = await this.rateOver(FIRST_LOOK_MS, 0);
+      // Statements decide at once. Page accesses without them are one long statement, or a burst of the
+      // server's own (~1300 as it settles after a bulk load: ~9000/s over this look): a longer look tells.
+      if (!this.stopped && before.perSec < IDLE_PER_SEC && !quiet(before)) before = await this.rateOver(SECOND_LOOK_MS, 0);
       if (this.stopped) return;
-      const idle = before.perSec < IDLE_PER_SEC;
+      const idle = quiet(before);
       this.pool.gentle(!idle);
       this.pool.writeThroughCache(idle);
       this.set(idle ? 0 : Math.max(START_RATE, before.journalPerSec));
@@ -101,18 +132,18 @@ export class Pacer {
       this.pool.pause(false);
     }
     let idle = this.rate === 0; // full speed, no holds, until the server shows load again
-    let quiet = 0; // cycles in a row in which the server did nothing, copying or held
+    let quietCycles = 0; // cycles in a row in which the server did nothing, copying or held
     while (!this.stopped) {
       const copying = await this.rateOver(copyMs, settle * 2);
       if (this.stopped) break;
       this.cycles++;
-      if (idle && copying.perSec < IDLE_PER_SEC) continue;
+      if (idle && quiet(copying)) continue;
       if (idle) this.pool.writeThroughCache(false);
       idle = false;
       this.pool.gentle(true);
       this.pool.pause(true);
       this.held++;
-      let alone: { perSec: number };
+      let alone: Rates;
       try {
         alone = await this.rateOver(holdMs, settle);
       } finally {
@@ -122,24 +153,31 @@ export class Pacer {
       // A loaded server stalls now and then for seconds of its own (docs/benchmarks.md): no statements is
       // idle only when it lasts. Taken for idle at once, a stall sent the copy to full speed just as the
       // server came back.
-      quiet = copying.perSec < IDLE_PER_SEC && alone.perSec < IDLE_PER_SEC ? quiet + 1 : 0;
-      idle = this.decide(copying, alone, quiet);
+      quietCycles = quiet(copying) && quiet(alone) ? quietCycles + 1 : 0;
+      idle = this.decide(copying, alone, quietCycles);
       // Per cycle, with HB_DEBUG=1 (HB_DEBUG=epoch adds the wall clock, to line it up with the server's own).
-      step(`throttle auto: ${Math.round(copying.perSec)} statements/s copying at ${formatRate(copying.bytesPerSec)}, ${Math.round(alone.perSec)} held; limit ${this.rate ? formatRate(this.rate) : "none"}`);
+      step(`throttle auto: ${work(copying)} copying at ${formatRate(copying.bytesPerSec)}, ${work(alone)} held; limit ${this.rate ? formatRate(this.rate) : "none"}`);
     }
   }
 
   /** One cycle's verdict: the new rate (and priority) from the statement rates copying and held; true when the
    * server has been quiet long enough to be idle. */
-  private decide(copying: { perSec: number; bytesPerSec: number; journalPerSec: number }, alone: { perSec: number }, quiet: number): boolean {
-    if (quiet >= QUIET_CYCLES) {
+  private decide(copying: Rates, alone: Rates, quietCycles: number): boolean {
+    if (quietCycles >= QUIET_CYCLES) {
       this.set(0);
       this.pool.gentle(false);
       this.pool.writeThroughCache(true);
       return true;
     }
-    if (alone.perSec < IDLE_PER_SEC) return false; // held through a stall: this cycle shows nothing
-    const cost = 1 - copying.perSec / alone.perSec;
+    // The cost in statements, the measure of a load of many; in page accesses when neither part had any (one
+    // long statement). Statements copying and none held is a stall, whatever the pages say (purge goes on).
+    const cost =
+      alone.perSec >= IDLE_PER_SEC
+        ? 1 - copying.perSec / alone.perSec
+        : copying.perSec < IDLE_PER_SEC && alone.pagesPerSec >= IDLE_PAGES_PER_SEC
+          ? 1 - copying.pagesPerSec / alone.pagesPerSec
+          : undefined;
+    if (cost === undefined) return false; // held through a stall: this cycle shows nothing
     // Never slower than the server writes: the journal would outgrow the data it completes, and every
     // second of capture costs the server too (measured: ~10% of a saturated 2-core server's TPS).
     const floor = Math.max(MIN_RATE, copying.journalPerSec);

@@ -28,7 +28,9 @@ class Simulated implements Paced {
     private full = 400 * MiB,
     private costAtFull = 0.6,
   ) {}
-  stallsWhenHeld = false; // the server does nothing while the copy is held (its own stalls, timed badly)
+  stallsWhenHeld = false; // the server runs no statements while the copy is held (its own stalls, timed badly)
+  pagesWhenStalled = 0; // ...but accesses this many pages a second meanwhile (purge, say)
+  oneLongStatement = false; // its work shows only in page accesses: no statements start
   private advance() {
     const now = performance.now();
     const sec = (now - this.last) / 1000;
@@ -36,14 +38,17 @@ class Simulated implements Paced {
     const speed = this.paused ? 0 : this.rate || this.full;
     this.copied += speed * sec;
     if (!(this.paused && this.stallsWhenHeld)) this.statements += this.serverPerSec * (1 - (this.costAtFull * speed) / this.full) * sec;
+    else this.stalledPages += this.pagesWhenStalled * sec;
   }
   get bytes() {
     this.advance();
     return this.copied;
   }
+  private stalledPages = 0;
   activity = async () => {
     this.advance();
-    return this.statements;
+    const pages = this.statements * 40 + this.stalledPages;
+    return { statements: this.oneLongStatement ? 0 : this.statements, pages };
   };
   setRate(r: number) {
     this.advance();
@@ -85,6 +90,31 @@ describe("pacer (throttle auto)", () => {
     expect(sim.rate).toBe(0); // stopping leaves the copy unthrottled for the lock phase
     expect(sim.paused).toBe(false);
     expect(sim.low).toBe(false); // and at normal priority: the lock waits on it
+  });
+
+  test("a server running one long statement (no statements start, its page accesses go on) is paced by those", async () => {
+    const sim = new Simulated(20_000);
+    sim.oneLongStatement = true;
+    const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
+    await Bun.sleep(300);
+    expect(sim.low).toBe(true); // not taken for idle
+    await Bun.sleep(2200);
+    const s = await pacer.stop();
+    expect(s.holds).toBeGreaterThan(5);
+    expect((0.6 * s.lastRate) / (400 * MiB)).toBeLessThan(0.1); // brought down by what the copy costs it
+    expect(s.lastRate).toBeGreaterThanOrEqual(2 * MiB);
+  });
+
+  test("a burst of page accesses in the first look, with no statements, is not a long statement: a second look finds the server idle", async () => {
+    const sim = new Simulated(0);
+    let calls = 0;
+    const activity = async () => ({ statements: 0, pages: ++calls >= 2 ? 1300 : 0 }); // a server settling after a bulk load
+    const pacer = new Pacer(sim, { activity, ...fast });
+    await Bun.sleep(1500);
+    const s = await pacer.stop();
+    expect(s.holds).toBe(0);
+    expect(s.lastRate).toBe(0);
+    expect(sim.cached).toBe(true); // taken for idle, after the second look
   });
 
   test("it never copies slower than the server writes: the journal must not outgrow the copy", async () => {
@@ -137,7 +167,7 @@ describe("pacer (throttle auto)", () => {
       import { Pacer } from "${join(import.meta.dir, "../../src/copy/pacer.ts")}";
       let n = 0;
       const pool = { bytes: 0, journalBytes: 0, setRate() {}, pause() {}, gentle() {}, writeThroughCache() {} };
-      const pacer = new Pacer(pool, { activity: async () => (n += 1000), copyMs: 5000, holdMs: 2000, settleMs: 100 });
+      const pacer = new Pacer(pool, { activity: async () => ({ statements: (n += 1000), pages: 0 }), copyMs: 5000, holdMs: 2000, settleMs: 100 });
       await Bun.sleep(400);
       await pacer.stop();`;
     const t = performance.now();
@@ -194,7 +224,7 @@ describe("pacer (throttle auto)", () => {
     const cycles = lines.filter((l) => l.includes("throttle auto:"));
     expect(cycles.length).toBeGreaterThan(2);
     // The simulated server: 20k statements/s held, less while copying; a limit in MiB/s.
-    expect(cycles.at(-1)).toMatch(/throttle auto: 1\d{4} statements\/s copying at [\d.]+ MiB\/s, (19\d{3}|20\d{3}) held; limit [\d.]+ MiB\/s$/);
+    expect(cycles.at(-1)).toMatch(/throttle auto: 1\d{4} statements\/s \d+ pages\/s copying at [\d.]+ MiB\/s, (19\d{3}|20\d{3}) statements\/s \d+ pages\/s held; limit [\d.]+ MiB\/s$/);
   });
 
   test("a hold that catches a stall says nothing about the copy: the rate does not climb on it", async () => {
@@ -205,6 +235,21 @@ describe("pacer (throttle auto)", () => {
     expect(before).toBeGreaterThan(0);
     sim.stallsWhenHeld = true; // every hold sees ~0 statements: read as a cost, the copy would look free
     await Bun.sleep(800); // ~8 cycles: ×1.25 each would be 6×
+    const after = sim.rate;
+    await pacer.stop();
+    expect(after).toBeGreaterThan(0);
+    expect(after).toBeLessThanOrEqual(before * 1.25);
+  });
+
+  test("...also when the server's page accesses go on through the stall (purge): they measure only a long statement", async () => {
+    const sim = new Simulated(20_000);
+    const pacer = new Pacer(sim, { activity: sim.activity, ...fast });
+    await Bun.sleep(800);
+    const before = sim.rate;
+    expect(before).toBeGreaterThan(0);
+    sim.stallsWhenHeld = true;
+    sim.pagesWhenStalled = 100_000; // fewer than copying (800k/s): compared, the copy would look free
+    await Bun.sleep(800);
     const after = sim.rate;
     await pacer.stop();
     expect(after).toBeGreaterThan(0);
