@@ -1,4 +1,5 @@
-// The copy before the lock, paced by --throttle auto (src/copy/pacer.ts) on the server's statement counter.
+// The copy before the lock, paced by --throttle auto (src/copy/pacer.ts) on the server's statement and
+// InnoDB page-access counters.
 import type { Capture } from "../capture/control";
 import type { Db } from "../connect/client";
 import { Pacer, type Work } from "../copy/pacer";
@@ -56,6 +57,7 @@ async function workSoFar(db: Db): Promise<Work> {
   const rows = await db.query<{ name: string; value: string }[]>(
     "SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('QUESTIONS', 'INNODB_BUFFER_POOL_READ_REQUESTS', 'INNODB_BUFFER_POOL_WRITE_REQUESTS')",
   );
-  const value = (name: string) => rows.filter((r) => r.name.startsWith(name)).reduce((sum, r) => sum + Number(r.value), 0);
-  return { statements: value("QUESTIONS"), pages: value("INNODB_BUFFER_POOL_") };
+  const value = new Map(rows.map((r) => [r.name, Number(r.value)]));
+  const of = (name: string) => value.get(name) ?? 0;
+  return { statements: of("QUESTIONS"), pages: of("INNODB_BUFFER_POOL_READ_REQUESTS") + of("INNODB_BUFFER_POOL_WRITE_REQUESTS") };
 }

@@ -160,7 +160,7 @@ export class Pacer {
     }
   }
 
-  /** One cycle's verdict: the new rate (and priority) from the statement rates copying and held; true when the
+  /** One cycle's verdict: the new rate (and priority) from the work rates copying and held; true when the
    * server has been quiet long enough to be idle. */
   private decide(copying: Rates, alone: Rates, quietCycles: number): boolean {
     if (quietCycles >= QUIET_CYCLES) {
