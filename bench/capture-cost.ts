@@ -9,7 +9,7 @@
 //   dest=PATH     as journal, the journal in PATH (e.g. a tmpfs)
 // Usage: bun run bench/capture-cost.ts journal unread dest=/dev/shm
 // HB_BENCH_ROUNDS (8), HB_WINDOW_MS (12000); HB_SOCKET: a server already filled (bench/keep-server.ts).
-import { closeSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Capture } from "../src/capture/control";
 import { run, tempDir } from "../test/helpers/harness";
@@ -48,14 +48,18 @@ async function captureWindow(variant: string, journalPath: string): Promise<stri
   const fd = openSync(journalPath, "wx", 0o600);
   try {
     capture.begin({ roots: [datadir], journalFd: fd, ringBytes: 64 << 20, leaseMs: 5000, maxWaitMs: 2000 });
-    capture.registerUnread(unreadFiles(variant));
+    if (capture.registerUnread(unreadFiles(variant)) < 0) throw new Error("the shim's barrier timed out registering the unread files");
     await Bun.sleep(windowMs);
     const s = capture.status();
     const code = capture.end();
     if (code !== 0) throw new Error(`capture ended with shim error ${code}`);
     return ` journal ${(s.journalBytes / 2 ** 20).toFixed(0)} MiB, ${s.records} records`;
+  } catch (e) {
+    capture.end(30_000, true);
+    throw e;
   } finally {
     closeSync(fd);
+    if (variant.startsWith("dest=")) rmSync(journalPath); // a tmpfs holds it in memory; the run's own directory goes at the end
   }
 }
 
@@ -68,6 +72,7 @@ const none = async () => {
   await Bun.sleep(windowMs);
   windows.push({ variant: null, from, to: Date.now(), extra: "" });
 };
+let samples: Awaited<ReturnType<typeof load.stop>>["samples"];
 try {
   for (let round = 0; round < rounds; round++)
     for (const [i, variant] of variants.entries()) {
@@ -80,8 +85,8 @@ try {
   await none();
 } finally {
   capture.detach();
+  ({ samples } = await load.stop()); // also on a failure: a given server must not be left under load
 }
-const { samples } = await load.stop();
 
 const nones = windows.filter((w) => w.variant === null);
 const ratios = new Map<string, number[]>();
