@@ -384,6 +384,10 @@ HB_API int hb_ctl_begin(struct hb_ctl *c, const char *roots, uint64_t ring_bytes
 	if (!c->buf) {
 		c->buf_cap = FLUSH_AT + (HB_REC_MAX_DATA + 4096);
 		c->buf = malloc(c->buf_cap);
+		if (!c->buf) {
+			atomic_store(&cb->state, HB_IDLE);
+			return HB_E_JOURNAL_IO;
+		}
 	}
 	atomic_store(&c->stop, 0);
 	atomic_store(&cb->state, HB_ACTIVE);
