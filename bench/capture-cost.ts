@@ -16,7 +16,7 @@ import { run, tempDir } from "../test/helpers/harness";
 import { sysbenchRun } from "../test/helpers/load";
 import { givenOrFilledServer } from "./lib/server";
 import { cell, summarize } from "./lib/stats";
-import { tpsIn, worstIn } from "./lib/window";
+import { baselineAround, tpsIn, worstIn } from "./lib/window";
 
 const variants = process.argv.slice(2).length ? process.argv.slice(2) : ["journal"];
 const rounds = Number(process.env.HB_BENCH_ROUNDS ?? 8);
@@ -91,9 +91,7 @@ try {
 const nones = windows.filter((w) => w.variant === null);
 const ratios = new Map<string, number[]>();
 for (const w of windows.filter((x) => x.variant !== null)) {
-  const before = nones.findLast((n) => n.to <= w.from)!;
-  const after = nones.find((n) => n.from >= w.to)!;
-  const base = (tpsIn(samples, before.from, before.to) + tpsIn(samples, after.from, after.to)) / 2;
+  const base = baselineAround(samples, nones, w);
   const tps = tpsIn(samples, w.from, w.to);
   ratios.set(w.variant!, [...(ratios.get(w.variant!) ?? []), tps / base]);
   console.log(`${w.variant}: tps ${tps.toFixed(0)} (${(tps / base).toFixed(3)}× of ${base.toFixed(0)}) worst ${worstIn(samples, w.from, w.to).toFixed(0)} ms${w.extra}`);

@@ -10,7 +10,7 @@ import { tempDir } from "../test/helpers/harness";
 import { sysbenchRun } from "../test/helpers/load";
 import { givenOrFilledServer } from "./lib/server";
 import { hbBackup } from "./lib/tools";
-import { tpsIn, worstIn } from "./lib/window";
+import { baselineAround, tpsIn, worstIn } from "./lib/window";
 
 const variants = process.argv.slice(2).filter((v) => v !== "none"); // the no-backup windows come by themselves
 const rounds = Number(process.env.HB_BENCH_ROUNDS ?? 3);
@@ -49,9 +49,7 @@ const { samples } = await load.stop();
 
 const nones = windows.filter((w) => w.variant === null);
 for (const w of windows.filter((x) => x.variant !== null)) {
-  const before = nones.findLast((n) => n.to <= w.from)!;
-  const after = nones.find((n) => n.from >= w.to)!;
-  const base = (tpsIn(samples, before.from, before.to) + tpsIn(samples, after.from, after.to)) / 2;
+  const base = baselineAround(samples, nones, w);
   const tps = tpsIn(samples, w.from, w.to);
   console.log(
     `round ${w.round} ${w.variant || "hb"}: ${((w.to - w.from) / 1000).toFixed(1)}s tps ${tps.toFixed(0)} (${(tps / base).toFixed(2)}× of ${base.toFixed(0)}) worst ${worstIn(samples, w.from, w.to).toFixed(0)}ms${w.extra}`,

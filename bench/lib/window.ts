@@ -20,3 +20,11 @@ export function worstIn(samples: SysbenchSample[], from: number, to: number): nu
   const inside = samples.filter((s) => s.at > from && s.at - 1000 < to).map((s) => s.latencyP99Ms);
   return inside.length ? Math.max(...inside) : Number.NaN;
 }
+
+/** TPS in the no-backup windows just before and after `w`, averaged: the server drifts by itself over
+ * minutes, and a baseline from before only would charge that drift to what ran in `w`. */
+export function baselineAround(samples: SysbenchSample[], nones: { from: number; to: number }[], w: { from: number; to: number }): number {
+  const before = nones.findLast((n) => n.to <= w.from)!;
+  const after = nones.find((n) => n.from >= w.to)!;
+  return (tpsIn(samples, before.from, before.to) + tpsIn(samples, after.from, after.to)) / 2;
+}

@@ -2,9 +2,8 @@
 // (docs/throttle.md). It starts held for a moment to see whether the server is busy; an idle server gets a
 // full-speed copy. Then, each cycle, the copy runs and holds, and the server's statement rate (`Questions`)
 // is compared between the two (its rate of InnoDB page accesses, when it runs long statements rather than
-// many): while copying costs the server more than HARM, the rate comes down, never
-// below what the server writes (the journal's growth); while it costs nothing visible, it goes back up, to
-// no limit. No threshold depends on the machine, the disk or the size of the load.
+// many): while copying costs the server more than HARM, the rate comes down, never below what the server
+// writes (the journal's growth); while it costs nothing visible, it goes back up, to no limit. No threshold depends on the machine, the disk or the size of the load.
 import { log, step } from "../log";
 import { formatRate } from "../units";
 
@@ -179,7 +178,8 @@ export class Pacer {
           : undefined;
     if (cost === undefined) return false; // held through a stall: this cycle shows nothing
     // Never slower than the server writes: the journal would outgrow the data it completes, and every
-    // second of capture costs the server too (measured: ~10% of a saturated 2-core server's TPS).
+    // second of capture costs the server too (measured alone: ~6% of a loaded 2-core server's TPS once
+    // most files are copied, docs/benchmarks.md).
     const floor = Math.max(MIN_RATE, copying.journalPerSec);
     if (cost > HARM) this.set(Math.max(floor, (this.rate || copying.bytesPerSec) * DOWN));
     else if (this.rate) this.set(this.rate * UP > 4 * copying.bytesPerSec + MIN_RATE ? 0 : Math.max(floor, this.rate * UP));
