@@ -3,7 +3,8 @@
 // full-speed copy. Then, each cycle, the copy runs and holds, and the server's statement rate (`Questions`)
 // is compared between the two (its rate of InnoDB page accesses, when it runs long statements rather than
 // many): while copying costs the server more than HARM, the rate comes down, never below what the server
-// writes (the journal's growth); while it costs nothing visible, it goes back up, to no limit. No threshold depends on the machine, the disk or the size of the load.
+// writes (the journal's growth); while it costs nothing visible, it goes back up, to no limit. No threshold
+// depends on the machine, the disk or the size of the load.
 import { log, step } from "../log";
 import { formatRate } from "../units";
 
