@@ -3,6 +3,7 @@
 #ifndef HB_CAPTURE_H
 #define HB_CAPTURE_H
 
+#include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,9 +60,17 @@ HB_HIDDEN int hb_under_roots(const char *abs, size_t len);
 HB_HIDDEN void hb_fd_link(char *out, int fd);
 HB_HIDDEN int hb_lease_ok(struct hb_cb *cb);
 
-/* Orders journaled calls on one inode with their records, and namespace changes with theirs. */
+/* Order journaled calls on one inode with their records (server.c), and namespace changes with theirs.
+ * hb_inode_lock is exclusive; hb_range_lock holds only the bytes [off, off + len) of a write at a known
+ * offset (a negative off, or a very long range, holds the whole inode). */
 HB_HIDDEN void hb_inode_lock(uint64_t dev, uint64_t ino);
 HB_HIDDEN void hb_inode_unlock(uint64_t dev, uint64_t ino);
+struct hb_range_lock {
+	pthread_rwlock_t *inode;
+	uint32_t first, count; /* stripe slots held; count 0: the inode is held exclusive */
+};
+HB_HIDDEN void hb_range_lock(struct hb_range_lock *l, uint64_t dev, uint64_t ino, int64_t off, uint64_t len);
+HB_HIDDEN void hb_range_unlock(struct hb_range_lock *l);
 HB_HIDDEN void hb_ns_lock(void);
 HB_HIDDEN void hb_ns_unlock(void);
 

@@ -26,7 +26,22 @@ struct fdent {
 static struct fdent *fdtab;
 static unsigned fdtab_len;
 
-static pthread_mutex_t inode_locks[256] = {[0 ... 255] = PTHREAD_MUTEX_INITIALIZER};
+/* Inode locks order the journal records of changes to the same bytes as the changes landed. A write at a
+ * known offset takes its inode's lock shared plus a mutex per 16 KiB stripe it touches, so the server's
+ * page writers run in parallel on one file while overlapping writes still take turns. Whatever depends on
+ * the file's size or position (appends, writes at the descriptor's position, size changes, copies, very
+ * long writes) takes the inode's lock exclusive. An inode's stripes are consecutive slots from a hashed
+ * base and are always taken in ascending slot order, so no two callers ever wait on each other in a circle.
+ * Writer-preferring: a size change is not starved by a stream of page writes. */
+#define INODE_LOCK_BITS 8
+#define INODE_LOCKS (1 << INODE_LOCK_BITS)
+#define STRIPE_SHIFT 14
+#define STRIPE_SLOTS 1024u
+#define STRIPE_MAX 128u /* stripes (2 MiB) a write may lock one by one; a longer one goes exclusive */
+static pthread_rwlock_t inode_locks[INODE_LOCKS] = {[0 ... INODE_LOCKS - 1] = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP};
+static struct {
+	pthread_mutex_t m;
+} __attribute__((aligned(64))) stripes[STRIPE_SLOTS] = {[0 ... STRIPE_SLOTS - 1] = {PTHREAD_MUTEX_INITIALIZER}};
 static pthread_mutex_t ns_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 uint64_t hb_now_ns(void)
@@ -54,9 +69,46 @@ int hb_lease_ok(struct hb_cb *cb)
 	return 0;
 }
 
-static size_t hash_inode(uint64_t dev, uint64_t ino) { return (size_t)((ino * 0x9E3779B97F4A7C15ull) ^ dev) >> 56; }
-void hb_inode_lock(uint64_t dev, uint64_t ino) { pthread_mutex_lock(&inode_locks[hash_inode(dev, ino)]); }
-void hb_inode_unlock(uint64_t dev, uint64_t ino) { pthread_mutex_unlock(&inode_locks[hash_inode(dev, ino)]); }
+static uint64_t hash_inode(uint64_t dev, uint64_t ino) { return (ino * 0x9E3779B97F4A7C15ull) ^ (dev * 0xC2B2AE3D27D4EB4Full); }
+static pthread_rwlock_t *inode_lock_of(uint64_t dev, uint64_t ino) { return &inode_locks[hash_inode(dev, ino) >> (64 - INODE_LOCK_BITS)]; }
+
+void hb_inode_lock(uint64_t dev, uint64_t ino) { pthread_rwlock_wrlock(inode_lock_of(dev, ino)); }
+void hb_inode_unlock(uint64_t dev, uint64_t ino) { pthread_rwlock_unlock(inode_lock_of(dev, ino)); }
+
+/* count slots of the stripe table from first, wrapping past its end, taken in ascending slot order. */
+static void stripes_lock(uint32_t first, uint32_t count)
+{
+	uint32_t end = first + count;
+	for (uint32_t i = 0; end > STRIPE_SLOTS && i < end - STRIPE_SLOTS; i++)
+		pthread_mutex_lock(&stripes[i].m);
+	for (uint32_t i = first; i < end && i < STRIPE_SLOTS; i++)
+		pthread_mutex_lock(&stripes[i].m);
+}
+
+void hb_range_lock(struct hb_range_lock *l, uint64_t dev, uint64_t ino, int64_t off, uint64_t len)
+{
+	l->inode = inode_lock_of(dev, ino);
+	l->count = 0;
+	uint64_t last = len ? len - 1 : 0;
+	if (off < 0 || last > (uint64_t)INT64_MAX - (uint64_t)off ||
+	    ((uint64_t)off + last) >> STRIPE_SHIFT >= ((uint64_t)off >> STRIPE_SHIFT) + STRIPE_MAX) {
+		pthread_rwlock_wrlock(l->inode); /* where it lands moves, the call fails anyway, or it is very long */
+		return;
+	}
+	uint64_t s0 = (uint64_t)off >> STRIPE_SHIFT, s1 = ((uint64_t)off + last) >> STRIPE_SHIFT;
+	l->first = (uint32_t)((hash_inode(dev, ino) + s0) % STRIPE_SLOTS);
+	l->count = (uint32_t)(s1 - s0 + 1);
+	pthread_rwlock_rdlock(l->inode);
+	stripes_lock(l->first, l->count);
+}
+
+void hb_range_unlock(struct hb_range_lock *l)
+{
+	for (uint32_t i = 0; i < l->count; i++)
+		pthread_mutex_unlock(&stripes[(l->first + i) % STRIPE_SLOTS].m);
+	pthread_rwlock_unlock(l->inode);
+}
+
 void hb_ns_lock(void) { pthread_mutex_lock(&ns_mutex); }
 void hb_ns_unlock(void) { pthread_mutex_unlock(&ns_mutex); }
 

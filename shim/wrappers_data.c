@@ -1,9 +1,11 @@
 /* Interposers for content changes: writes, size changes, copies into files, writable shared mappings.
  * Every one has the same shape: count the call (barrier), and when a capture is active and the descriptor
- * is a regular file under a root, run the real call under the inode's lock and journal what it really did:
- * the bytes it reports, at the offset they really went to (O_APPEND lands at end of file). */
+ * is a regular file under a root, run the real call under the inode's lock (for a write at a named offset,
+ * only the bytes it writes) and journal what it really did: the bytes it reports, at the offset they really
+ * went to (O_APPEND lands at end of file). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -29,17 +31,41 @@ static ssize_t real_write(enum wkind k, int fd, const struct iovec *iov, int cnt
 	}
 }
 
+static int appends(enum wkind k, const struct hb_fdinfo *fi, int flags)
+{
+	return (fi->flags & HB_FD_APPEND) || (k == K_PWRITEV2 && (flags & RWF_APPEND));
+}
+
+/* The offset a call names itself, or -1 when the bytes land at the descriptor's position or end of file. */
+static off_t named_offset(enum wkind k, const struct hb_fdinfo *fi, off_t at, int flags)
+{
+	if (appends(k, fi, flags) || k == K_WRITE || k == K_WRITEV || (k == K_PWRITEV2 && at == -1))
+		return -1;
+	return at < 0 ? -1 : at;
+}
+
 /* Where the bytes of this call will land, found under the inode lock. -1 if unknown. */
 static off_t landing(enum wkind k, int fd, const struct hb_fdinfo *fi, off_t at, int flags)
 {
-	int append = (fi->flags & HB_FD_APPEND) || (k == K_PWRITEV2 && (flags & RWF_APPEND));
-	if (append) {
+	off_t named = named_offset(k, fi, at, flags);
+	if (named >= 0)
+		return named;
+	if (appends(k, fi, flags)) {
 		struct stat st;
 		return fstat(fd, &st) == 0 ? st.st_size : -1;
 	}
-	if (k == K_WRITE || k == K_WRITEV || (k == K_PWRITEV2 && at == -1))
-		return lseek(fd, 0, SEEK_CUR);
-	return at;
+	return lseek(fd, 0, SEEK_CUR);
+}
+
+/* The bytes a write asks for, to lock: UINT64_MAX (the whole inode) for a vector the kernel will refuse. */
+static uint64_t iov_bytes(const struct iovec *iov, int cnt)
+{
+	if (cnt < 0 || cnt > IOV_MAX || (cnt > 0 && !iov))
+		return UINT64_MAX;
+	uint64_t n = 0;
+	for (int i = 0; i < cnt; i++)
+		n += iov[i].iov_len;
+	return n;
 }
 
 static ssize_t do_write(enum wkind k, int fd, const struct iovec *iov, int cnt, off_t at, int flags)
@@ -51,7 +77,9 @@ static ssize_t do_write(enum wkind k, int fd, const struct iovec *iov, int cnt, 
 		hb_leave(&g);
 		return r;
 	}
-	hb_inode_lock(fi.dev, fi.ino);
+	/* Positional writes hold only their bytes; the others hold the inode (-1), their landing moves. */
+	struct hb_range_lock lock;
+	hb_range_lock(&lock, fi.dev, fi.ino, named_offset(k, &fi, at, flags), iov_bytes(iov, cnt));
 	off_t where = landing(k, fd, &fi, at, flags);
 	ssize_t r = real_write(k, fd, iov, cnt, at, flags);
 	int e = errno;
@@ -61,7 +89,7 @@ static ssize_t do_write(enum wkind k, int fd, const struct iovec *iov, int cnt, 
 		else if (!hb_unread_covers(fi.dev, fi.ino, (uint64_t)where, (uint64_t)where + (uint64_t)r))
 			hb_j_write(fi.dev, fi.ino, (uint64_t)where, iov, cnt, (size_t)r); /* only what was written */
 	}
-	hb_inode_unlock(fi.dev, fi.ino);
+	hb_range_unlock(&lock);
 	hb_leave(&g);
 	errno = e;
 	return r;

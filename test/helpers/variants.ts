@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { ROOT } from "./harness";
 import { compileC } from "./cc";
 
-const ASAN = ["-fsanitize=address", "-fno-omit-frame-pointer", "-O1"];
+export const ASAN = ["-fsanitize=address", "-fno-omit-frame-pointer", "-O1"];
 
 export const libasan = () => Bun.spawnSync(["gcc", "-print-file-name=libasan.so"]).stdout.toString().trim();
 

@@ -1,8 +1,9 @@
-// The shim inside a writer under AddressSanitizer and under valgrind: the raw oracle still holds and the
-// tools report nothing. ASan and valgrind each run a full capture, copy and prepare.
+// The shim inside writers under AddressSanitizer and under valgrind: the raw oracle (and, under ASan, the
+// overlap oracle) still holds and the tools report nothing. Each run is a full capture, copy and prepare.
 import { describe, expect, test } from "bun:test";
-import { asanShim, asanWriter, libasan } from "../helpers/variants";
+import { ASAN, asanShim, asanWriter, libasan } from "../helpers/variants";
 import { SHIM } from "../helpers/harness";
+import { overlapOracle, overlapWriter } from "../helpers/overlap-oracle";
 import { rawOracle } from "../oracle/raw-oracle";
 
 describe("sanitizers", () => {
@@ -21,6 +22,21 @@ describe("sanitizers", () => {
     expect(writerStderr).not.toContain("LeakSanitizer");
     expect(diffs).toEqual([]);
     expect(overlap).toBeGreaterThan(100);
+  }, 180_000);
+
+  test("AddressSanitizer: shim and writers clean while four threads overlap on the same files", async () => {
+    const { differing, ops, writerStderr } = await overlapOracle({
+      threads: 4,
+      writeMs: 2000,
+      delayUs: 1000,
+      writer: overlapWriter(ASAN),
+      preload: `${libasan()} ${asanShim()}`,
+      env: { ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0:exitcode=86" },
+    });
+    expect(writerStderr).not.toContain("AddressSanitizer");
+    expect(writerStderr).not.toContain("LeakSanitizer");
+    expect(differing).toEqual([]);
+    expect(ops).toBeGreaterThan(5000);
   }, 180_000);
 
   test("valgrind: no errors in a writer running with the shim through a capture", async () => {
