@@ -17,6 +17,7 @@ export const overlapWriter = (flags: string[] = []) => compileC(join(ROOT, "test
 interface OverlapOptions {
   threads: number;
   writer?: string;
+  wrap?: string[]; // runs the writer under this (valgrind)
   preload?: string;
   env?: Record<string, string>;
   /** How long the writers run once the capture has begun, and their pause between calls. */
@@ -31,36 +32,43 @@ export async function overlapOracle(o: OverlapOptions) {
   const dest = join(tmp.path, "backup");
   mkdirSync(src);
   for (const [i, name] of FILES.entries()) writeFileSync(join(src, name), Buffer.alloc(4 * MiB, 0x41 + i));
-  const writer = spawnBg([o.writer ?? overlapWriter(), src, String(o.threads), String(o.delayUs)], {
+  const writer = spawnBg([...(o.wrap ?? []), o.writer ?? overlapWriter(), src, String(o.threads), String(o.delayUs)], {
     env: { LD_PRELOAD: o.preload ?? SHIM, ...o.env },
     stdout: "pipe",
     stderr: "pipe",
   });
   await using _writer = reaped(writer);
-  const out = new Response(writer.stdout as ReadableStream).text();
-  const err = new Response(writer.stderr as ReadableStream).text();
+  const out = collect(writer.stdout as ReadableStream<Uint8Array>);
+  const err = collect(writer.stderr as ReadableStream<Uint8Array>);
   // The writers are busy before the capture begins, so it begins among calls in flight.
-  await Bun.sleep(300);
+  await waitFor(() => out.text.includes("ready") || writer.exitCode !== null, { what: "the writer to start", timeoutMs: 60_000 });
   const backup = spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(writer.pid), "--throttle", "1M", dest], { stderr: "pipe" });
   await using _backup = reaped(backup);
-  let log = "";
-  const logged = (async () => {
-    for await (const chunk of backup.stderr as ReadableStream<Uint8Array>) log += new TextDecoder().decode(chunk);
-  })();
-  await waitFor(() => log.includes("capture began"), { what: () => `the capture to begin: ${log}`, timeoutMs: 60_000 });
+  const log = collect(backup.stderr as ReadableStream<Uint8Array>);
+  await waitFor(() => log.text.includes("capture began") || backup.exitCode !== null, { what: "the capture to begin", timeoutMs: 60_000 });
   await Bun.sleep(o.writeMs);
   writer.kill("SIGTERM");
   const writerCode = await writer.exited;
   const endedBeforeWriters = backup.exitCode !== null; // then the backup's end point is not the state left
   const backupCode = await backup.exited;
-  await logged;
+  await Promise.all([out.done, err.done, log.done]);
+  expect(backupCode === 0 ? "" : log.text).toBe("");
   expect(endedBeforeWriters).toBe(false);
   expect(writerCode).toBe(0); // the shim never made a call of the writer's fail
-  expect(backupCode === 0 ? "" : log).toBe("");
   const prepare = await run([HB, "prepare", dest], { timeoutMs: 120_000 });
   expect(prepare.code === 0 ? "" : prepare.stderr).toBe("");
   const differing = FILES.filter((f) => !readFileSync(join(dest, f)).equals(readFileSync(join(src, f))));
-  const ops = Number(/ops (\d+)/.exec(await out)?.[1] ?? NaN);
-  const leftOut = Number(/\((\d+) bytes of writes left out/.exec(log)?.[1] ?? NaN);
-  return { differing, ops, leftOut, writerStderr: await err };
+  const ops = Number(/ops (\d+)/.exec(out.text)?.[1] ?? NaN);
+  const leftOut = Number(/\((\d+) bytes of writes left out/.exec(log.text)?.[1] ?? NaN);
+  return { differing, ops, leftOut, writerStderr: err.text };
+}
+
+/** A stream's text so far, read as it comes. */
+function collect(stream: ReadableStream<Uint8Array>) {
+  const c = { text: "", done: Promise.resolve() };
+  c.done = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) c.text += decoder.decode(chunk, { stream: true });
+  })();
+  return c;
 }

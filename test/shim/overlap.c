@@ -24,7 +24,7 @@
 #define SPAN (4u << 20)
 #define LONG ((2u << 20) + 40000u) /* longer than the stripes a write may lock one by one */
 
-static volatile sig_atomic_t stop;
+static _Atomic int stop; /* lock-free, so a signal handler may store it */
 static void on_term(int s) { (void)s, stop = 1; }
 
 #define FINALE 2000

@@ -1,5 +1,5 @@
-// The shim inside writers under AddressSanitizer and under valgrind: the raw oracle (and, under ASan, the
-// overlap oracle) still holds and the tools report nothing. Each run is a full capture, copy and prepare.
+// The shim inside writers under AddressSanitizer, helgrind and valgrind: the raw oracle or the overlap
+// oracle still holds and the tools report nothing. Each run is a full capture, copy and prepare.
 import { describe, expect, test } from "bun:test";
 import { ASAN, asanShim, asanWriter, libasan } from "../helpers/variants";
 import { SHIM } from "../helpers/harness";
@@ -37,6 +37,18 @@ describe("sanitizers", () => {
     expect(writerStderr).not.toContain("LeakSanitizer");
     expect(differing).toEqual([]);
     expect(ops).toBeGreaterThan(5000);
+  }, 180_000);
+
+  test("helgrind: the shim's locks are always taken in one order, and the overlap oracle holds under it", async () => {
+    const { differing, writerStderr } = await overlapOracle({
+      threads: 3,
+      writeMs: 1500,
+      delayUs: 0,
+      wrap: ["valgrind", "--tool=helgrind", "--quiet"],
+    });
+    expect(writerStderr).not.toContain("lock order");
+    expect(writerStderr).not.toMatch(/==\d+== (Possible data race|Thread #\d+: )/);
+    expect(differing).toEqual([]);
   }, 180_000);
 
   test("valgrind: no errors in a writer running with the shim through a capture", async () => {
