@@ -7,7 +7,7 @@ describe("overlapping writers", () => {
   test("four threads writing, appending, truncating and punching holes in two files: the backup is exact", async () => {
     const { differing, ops, leftOut } = await overlapOracle({ threads: 4, writeMs: 3000, delayUs: 1000 });
     expect(differing).toEqual([]);
-    expect(ops).toBeGreaterThan(10_000);
+    expect(ops).toBeGreaterThan(4000); // ~10000: 4 threads, 1 ms apart, for ~3 s
     expect(leftOut).toBeGreaterThan(0); // writes the copy read were left out of the journal too
   }, 120_000);
 });
