@@ -23,6 +23,8 @@ interface OverlapOptions {
   /** How long the writers run once the capture has begun, and their pause between calls. */
   writeMs: number;
   delayUs: number;
+  /** The copy's rate (1M: ~8 s): the writers must be done before the backup ends. */
+  throttle?: string;
 }
 
 /** Runs the writers through a backup; returns the differing files, the writer's ops and its stderr. */
@@ -42,7 +44,7 @@ export async function overlapOracle(o: OverlapOptions) {
   const err = collect(writer.stderr as ReadableStream<Uint8Array>);
   // The writers are busy before the capture begins, so it begins among calls in flight.
   await waitFor(() => out.text.includes("ready") || writer.exitCode !== null, { what: "the writer to start", timeoutMs: 60_000 });
-  const backup = spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(writer.pid), "--throttle", "1M", dest], { stderr: "pipe" });
+  const backup = spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(writer.pid), "--throttle", o.throttle ?? "1M", dest], { stderr: "pipe" });
   await using _backup = reaped(backup);
   const log = collect(backup.stderr as ReadableStream<Uint8Array>);
   await waitFor(() => log.text.includes("capture began") || backup.exitCode !== null, { what: "the capture to begin", timeoutMs: 60_000 });

@@ -44,6 +44,7 @@ describe("sanitizers", () => {
       threads: 3,
       writeMs: 1500,
       delayUs: 0,
+      throttle: "512K", // the finale is slow under helgrind
       wrap: ["valgrind", "--tool=helgrind", "--quiet"],
     });
     expect(writerStderr).not.toContain("lock order");
