@@ -7,8 +7,8 @@
  * replayed in the wrong order leaves bytes a test can see. Writes "ready" once every thread has begun.
  * At SIGTERM, a finale: the threads meet at a barrier before each of FINALE writes to one place (or appends
  * to one file), so the last writes to those bytes collide in time: only the last writes to a byte decide
- * what a replay leaves there.
- * Then prints `ops N` (the calls before the finale, all threads) and exits 0. Exit 3 if a call failed or came up short. */
+ * what a replay leaves there. Then prints `ops N` (the calls before the finale, all threads) and exits 0.
+ * Exit 3 if a call failed or came up short. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,7 +21,7 @@
 
 #define FILES 2
 #define HOT (256u << 10) /* where the short writes land: small, so that they often overlap */
-#define SPAN (4u << 20)
+#define SPAN (4u << 20) /* where the long writes land; truncates go to 2–6 MiB */
 #define LONG ((2u << 20) + 40000u) /* longer than the stripes a write may lock one by one */
 
 static _Atomic int stop; /* lock-free, so a signal handler may store it */
