@@ -45,10 +45,10 @@ describe("sanitizers", () => {
       writeMs: 1500,
       delayUs: 0,
       throttle: "512K", // the finale is slow under helgrind
-      wrap: ["valgrind", "--tool=helgrind", "--quiet"],
+      wrap: ["valgrind", "--tool=helgrind", "--quiet", "--error-exitcode=99"], // any report fails the writer's exit
     });
     expect(writerStderr).not.toContain("lock order");
-    expect(writerStderr).not.toMatch(/==\d+== (Possible data race|Thread #\d+: )/);
+    expect(writerStderr).not.toContain("Possible data race");
     expect(differing).toEqual([]);
   }, 180_000);
 
