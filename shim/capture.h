@@ -61,18 +61,18 @@ HB_HIDDEN void hb_fd_link(char *out, int fd);
 HB_HIDDEN int hb_lease_ok(struct hb_cb *cb);
 
 /* Order journaled calls on one inode with their records (server.c), and namespace changes with theirs.
- * hb_inode_lock is exclusive; hb_range_lock holds only the bytes [off, off + len) of a write at a known
- * offset (a negative off, or a very long range, holds the whole inode). */
-HB_HIDDEN void hb_inode_lock(uint64_t dev, uint64_t ino);
-HB_HIDDEN void hb_inode_unlock(uint64_t dev, uint64_t ino);
+ * hb_range_lock holds only the bytes [off, off + len) of a write at a known offset; a negative off (or a
+ * very long range) holds the whole inode. Cancellation of the thread waits while either lock is held. */
 struct hb_range_lock {
 	pthread_rwlock_t *inode;
 	uint32_t first, count; /* stripe slots held; count 0: the inode is held exclusive */
+	int cancel;	       /* the thread's cancel state before, restored at unlock */
 };
 HB_HIDDEN void hb_range_lock(struct hb_range_lock *l, uint64_t dev, uint64_t ino, int64_t off, uint64_t len);
 HB_HIDDEN void hb_range_unlock(struct hb_range_lock *l);
-HB_HIDDEN void hb_ns_lock(void);
-HB_HIDDEN void hb_ns_unlock(void);
+#define HB_WHOLE_INODE (-1)
+HB_HIDDEN int hb_ns_lock(void); /* returns what hb_ns_unlock restores */
+HB_HIDDEN void hb_ns_unlock(int cancel);
 
 /* Record writers (journal.c). Each returns 0, or -1 after failing the capture. */
 HB_HIDDEN int hb_j_write(uint64_t dev, uint64_t ino, uint64_t off, const struct iovec *iov, int iovcnt, size_t n);

@@ -72,8 +72,21 @@ int hb_lease_ok(struct hb_cb *cb)
 static uint64_t hash_inode(uint64_t dev, uint64_t ino) { return (ino * 0x9E3779B97F4A7C15ull) ^ (dev * 0xC2B2AE3D27D4EB4Full); }
 static pthread_rwlock_t *inode_lock_of(uint64_t dev, uint64_t ino) { return &inode_locks[hash_inode(dev, ino) >> (64 - INODE_LOCK_BITS)]; }
 
-void hb_inode_lock(uint64_t dev, uint64_t ino) { pthread_rwlock_wrlock(inode_lock_of(dev, ino)); }
-void hb_inode_unlock(uint64_t dev, uint64_t ino) { pthread_rwlock_unlock(inode_lock_of(dev, ino)); }
+/* A server thread cancelled inside the real call (a cancellation point) would unwind out of the wrapper with
+ * the lock held, and every later journaled call on that inode would wait for good. So cancellation waits
+ * while a shim lock is held: a cancel is acted on at the thread's next cancellation point after it. */
+static int hold_cancel(void)
+{
+	int old;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	return old;
+}
+
+static void release_cancel(int old)
+{
+	int ignored;
+	pthread_setcancelstate(old, &ignored);
+}
 
 /* count slots of the stripe table from first, wrapping past its end, taken in ascending slot order. */
 static void stripes_lock(uint32_t first, uint32_t count)
@@ -87,6 +100,7 @@ static void stripes_lock(uint32_t first, uint32_t count)
 
 void hb_range_lock(struct hb_range_lock *l, uint64_t dev, uint64_t ino, int64_t off, uint64_t len)
 {
+	l->cancel = hold_cancel();
 	l->inode = inode_lock_of(dev, ino);
 	l->count = 0;
 	uint64_t last = len ? len - 1 : 0;
@@ -107,10 +121,21 @@ void hb_range_unlock(struct hb_range_lock *l)
 	for (uint32_t i = 0; i < l->count; i++)
 		pthread_mutex_unlock(&stripes[(l->first + i) % STRIPE_SLOTS].m);
 	pthread_rwlock_unlock(l->inode);
+	release_cancel(l->cancel);
 }
 
-void hb_ns_lock(void) { pthread_mutex_lock(&ns_mutex); }
-void hb_ns_unlock(void) { pthread_mutex_unlock(&ns_mutex); }
+int hb_ns_lock(void)
+{
+	int cancel = hold_cancel();
+	pthread_mutex_lock(&ns_mutex);
+	return cancel;
+}
+
+void hb_ns_unlock(int cancel)
+{
+	pthread_mutex_unlock(&ns_mutex);
+	release_cancel(cancel);
+}
 
 void hb_fd_link(char *out, int fd)
 {

@@ -77,7 +77,7 @@ static ssize_t do_write(enum wkind k, int fd, const struct iovec *iov, int cnt, 
 		hb_leave(&g);
 		return r;
 	}
-	/* Positional writes hold only their bytes; the others hold the inode (-1), their landing moves. */
+	/* Positional writes hold only their bytes; the others hold the whole inode, their landing moves. */
 	struct hb_range_lock lock;
 	hb_range_lock(&lock, fi.dev, fi.ino, named_offset(k, &fi, at, flags), iov_bytes(iov, cnt));
 	off_t where = landing(k, fd, &fi, at, flags);
@@ -136,8 +136,9 @@ static int do_size(int fd, int mode, off_t off, off_t len, int kind)
 	struct hb_guard g;
 	struct hb_fdinfo fi;
 	int tracked = hb_enter(&g) && hb_fd_lookup(fd, &fi);
+	struct hb_range_lock lock;
 	if (tracked) {
-		hb_inode_lock(fi.dev, fi.ino);
+		hb_range_lock(&lock, fi.dev, fi.ino, HB_WHOLE_INODE, 0);
 		exclude_changed(&fi, kind, mode, off, len);
 	}
 	int r;
@@ -153,7 +154,7 @@ static int do_size(int fd, int mode, off_t off, off_t len, int kind)
 			hb_j_simple(HB_REC_TRUNC, fi.dev, fi.ino, (uint64_t)len, 0, 0);
 		else if (r == 0)
 			hb_j_simple(HB_REC_FALLOC, fi.dev, fi.ino, (uint64_t)off, (uint64_t)len, (uint32_t)mode);
-		hb_inode_unlock(fi.dev, fi.ino);
+		hb_range_unlock(&lock);
 	}
 	hb_leave(&g);
 	errno = e;
@@ -193,14 +194,15 @@ HB_EXPORT ssize_t copy_file_range(int in, off_t *in_off, int out, off_t *out_off
 		hb_leave(&g);
 		return r;
 	}
-	hb_inode_lock(fi.dev, fi.ino);
+	struct hb_range_lock lock;
+	hb_range_lock(&lock, fi.dev, fi.ino, HB_WHOLE_INODE, 0);
 	off_t dst = out_off ? *out_off : lseek(out, 0, SEEK_CUR);
 	off_t src = in_off ? *in_off : lseek(in, 0, SEEK_CUR);
 	ssize_t r = REAL(copy_file_range)(in, in_off, out, out_off, len, flags);
 	int e = errno;
 	if (r > 0)
 		journal_copied(&fi, out, dst, in, src, r);
-	hb_inode_unlock(fi.dev, fi.ino);
+	hb_range_unlock(&lock);
 	hb_leave(&g);
 	errno = e;
 	return r;
@@ -215,14 +217,15 @@ HB_EXPORT ssize_t sendfile64(int out, int in, off_t *offset, size_t count)
 		hb_leave(&g);
 		return r;
 	}
-	hb_inode_lock(fi.dev, fi.ino);
+	struct hb_range_lock lock;
+	hb_range_lock(&lock, fi.dev, fi.ino, HB_WHOLE_INODE, 0);
 	off_t dst = landing(K_WRITE, out, &fi, 0, 0);
 	off_t src = offset ? *offset : lseek(in, 0, SEEK_CUR);
 	ssize_t r = REAL(sendfile64)(out, in, offset, count);
 	int e = errno;
 	if (r > 0)
 		journal_copied(&fi, out, dst, in, src, r);
-	hb_inode_unlock(fi.dev, fi.ino);
+	hb_range_unlock(&lock);
 	hb_leave(&g);
 	errno = e;
 	return r;

@@ -58,7 +58,7 @@ static int do_open(int dirfd, const char *path, int flags, mode_t mode)
 		errno = e;
 		return fd;
 	}
-	hb_ns_lock();
+	int cancel = hb_ns_lock();
 	struct hb_where w;
 	struct stat pre, st;
 	int tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
@@ -90,7 +90,7 @@ static int do_open(int dirfd, const char *path, int flags, mode_t mode)
 	}
 	if (resolved)
 		hb_where_done(&w);
-	hb_ns_unlock();
+	hb_ns_unlock(cancel);
 	hb_leave(&g);
 	errno = e;
 	return fd;
@@ -141,7 +141,7 @@ static int do_rename(int odir, const char *old, int ndir, const char *new, unsig
 		hb_leave(&g);
 		return r;
 	}
-	hb_ns_lock();
+	int cancel = hb_ns_lock();
 	struct hb_where a, b;
 	struct stat sa, sb;
 	int ra = hb_where(odir, old, &a) == 0, rb = hb_where(ndir, new, &b) == 0;
@@ -171,7 +171,7 @@ static int do_rename(int odir, const char *old, int ndir, const char *new, unsig
 		hb_where_done(&a);
 	if (rb)
 		hb_where_done(&b);
-	hb_ns_unlock();
+	hb_ns_unlock(cancel);
 	hb_leave(&g);
 	errno = e;
 	return r;
@@ -192,7 +192,7 @@ static int do_unlink(int dirfd, const char *path, int flags)
 		hb_leave(&g);
 		return r;
 	}
-	hb_ns_lock();
+	int cancel = hb_ns_lock();
 	struct hb_where w;
 	struct stat st;
 	int resolved = hb_where(dirfd, path, &w) == 0;
@@ -205,7 +205,7 @@ static int do_unlink(int dirfd, const char *path, int flags)
 		hb_j_unbind(w.pdev, w.pino, w.name, w.nlen, known ? st.st_dev : 0, known ? st.st_ino : 0);
 	if (resolved)
 		hb_where_done(&w);
-	hb_ns_unlock();
+	hb_ns_unlock(cancel);
 	hb_leave(&g);
 	errno = e;
 	return r;
@@ -223,8 +223,9 @@ static int do_make(enum mkind k, int dirfd, const char *path, mode_t mode, const
 	int active = hb_enter(&g);
 	struct hb_where w, src;
 	int resolved = 0, src_in = 0; /* a link source we cannot place counts as outside: it gets copied */
+	int cancel = 0;
 	if (active) {
-		hb_ns_lock();
+		cancel = hb_ns_lock();
 		resolved = hb_where(dirfd, path, &w) == 0;
 		if (k != M_LINK)
 			src_in = 1;
@@ -250,7 +251,7 @@ static int do_make(enum mkind k, int dirfd, const char *path, mode_t mode, const
 			bind_entry(&w, &st, k == M_LINK ? (src_in ? 0 : HB_BIND_OUTSIDE) : HB_BIND_NEW);
 		if (resolved)
 			hb_where_done(&w);
-		hb_ns_unlock();
+		hb_ns_unlock(cancel);
 	}
 	hb_leave(&g);
 	errno = e;
@@ -280,18 +281,19 @@ static int do_path_change(int dirfd, const char *path, int follow, off_t len, mo
 		hb_leave(&g);
 		return r;
 	}
-	hb_ns_lock();
+	int cancel = hb_ns_lock();
 	int pfd = REAL(openat)(dirfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 	struct stat st;
 	char link[HB_FD_LINK], abs[HB_PATH];
 	int tracked = 0;
+	struct hb_range_lock lock;
 	if (pfd >= 0 && fstat(pfd, &st) == 0) {
 		hb_fd_link(link, pfd);
 		ssize_t al = readlink(link, abs, sizeof abs);
 		tracked = al > 0 && al < (ssize_t)sizeof abs && hb_under_roots(abs, (size_t)al);
 	}
 	if (tracked && !is_chmod) {
-		hb_inode_lock(st.st_dev, st.st_ino);
+		hb_range_lock(&lock, st.st_dev, st.st_ino, HB_WHOLE_INODE, 0);
 		hb_unread_exclude(st.st_dev, st.st_ino, (uint64_t)len, UINT64_MAX);
 	}
 	int r = is_chmod ? REAL(fchmodat)(dirfd, path, mode, follow ? 0 : AT_SYMLINK_NOFOLLOW) : REAL(truncate64)(path, len);
@@ -304,10 +306,10 @@ static int do_path_change(int dirfd, const char *path, int follow, off_t len, mo
 			hb_j_simple(HB_REC_CHMOD, st.st_dev, st.st_ino, 0, 0, after.st_mode);
 	}
 	if (tracked && !is_chmod)
-		hb_inode_unlock(st.st_dev, st.st_ino);
+		hb_range_unlock(&lock);
 	if (pfd >= 0)
 		REAL(close)(pfd);
-	hb_ns_unlock();
+	hb_ns_unlock(cancel);
 	hb_leave(&g);
 	errno = e;
 	return r;

@@ -79,6 +79,18 @@ describe("shim capture", () => {
     }
   });
 
+  test("a thread cancelled inside a journaled call leaves no lock behind: the other threads' writes go on", async () => {
+    await using tmp = tempDir("shim-cancel");
+    const dir = join(tmp.path, "data");
+    mkdirSync(dir);
+    await using s = await Scribbler.start();
+    const { records } = await captured(s, dir, join(tmp.path, "journal"), async () => {
+      await s.ok(`cancel-write ${dir}/w`); // hangs on a stripe or inode lock a cancelled thread kept
+      await s.ok(`cancel-truncate ${dir}/t`); // hangs on the namespace lock
+    });
+    expect(records.filter((r) => r.type === 1 && r.data === "after")).toHaveLength(8);
+  }, 20_000);
+
   test("a second capture on the same process is refused while the first runs", async () => {
     await using tmp = tempDir("shim-busy");
     await using s = await Scribbler.start();

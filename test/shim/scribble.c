@@ -5,9 +5,13 @@
  *   truncate PATH LEN       truncate(path)
  *   rename A B | unlink P | mkdir P | rmdir P | symlink TARGET P | link A B
  *   mmap PATH               map PATH MAP_SHARED|PROT_WRITE and keep it mapped
+ *   cancel-write PATH       8 times: a thread writes PATH in a loop and is cancelled (pthread_cancel) after
+ *                           20 ms; then a write to PATH from this thread (it must not wait on the dead one)
+ *   cancel-truncate PATH    the same with truncate(PATH), then a rename of PATH to itself
  *   ping                    nothing: answers once the process (and its shim) is up
  *   quit */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,47 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The cancelled thread's loop: the shim's wrapper must not leave a lock behind when it is cancelled. */
+static void *churn(void *arg)
+{
+	const char *cmd = ((char **)arg)[0], *path = ((char **)arg)[1];
+	static char mib[1 << 20];
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+	for (off_t n = 0; fd >= 0; n++) {
+		if (!strcmp(cmd, "cancel-write"))
+			pwrite(fd, mib, sizeof mib, 0);
+		else
+			truncate(path, 4096 + n % 4096);
+		pthread_testcancel(); /* a cancellation point of the program's own */
+	}
+	return 0;
+}
+
+static int cancelled(char *cmd, char *path)
+{
+	char *args[2] = {cmd, path};
+	for (int round = 0; round < 8; round++) { /* a cancel lands inside the wrapper in most rounds */
+		pthread_t t;
+		void *res;
+		if (pthread_create(&t, 0, churn, args) != 0)
+			return -1;
+		usleep(20000);
+		if (pthread_cancel(t) != 0 || pthread_join(t, &res) != 0 || res != PTHREAD_CANCELED)
+			return -1;
+		if (!strcmp(cmd, "cancel-truncate")) {
+			if (rename(path, path) != 0)
+				return -1;
+			continue;
+		}
+		int fd = open(path, O_WRONLY);
+		ssize_t n = pwrite(fd, "after", 5, 0);
+		close(fd);
+		if (n != 5)
+			return -1;
+	}
+	return 0;
+}
 
 static int one(char *cmd, char *a, char *b, char *c)
 {
@@ -49,6 +94,8 @@ static int one(char *cmd, char *a, char *b, char *c)
 		return symlink(a, b);
 	if (!strcmp(cmd, "link"))
 		return link(a, b);
+	if (!strncmp(cmd, "cancel-", 7))
+		return cancelled(cmd, a);
 	if (!strcmp(cmd, "mmap")) {
 		if ((fd = open(a, O_RDWR)) < 0)
 			return -1;
