@@ -44,10 +44,10 @@ static off_t named_offset(enum wkind k, const struct hb_fdinfo *fi, off_t at, in
 	return at < 0 ? -1 : at;
 }
 
-/* Where the bytes of this call will land, found under the inode lock. -1 if unknown. */
-static off_t landing(enum wkind k, int fd, const struct hb_fdinfo *fi, off_t at, int flags)
+/* Where the bytes of this call will land (named: named_offset's answer), found under the inode lock. -1 if
+ * unknown. */
+static off_t landing(enum wkind k, int fd, const struct hb_fdinfo *fi, off_t named, int flags)
 {
-	off_t named = named_offset(k, fi, at, flags);
 	if (named >= 0)
 		return named;
 	if (appends(k, fi, flags)) {
@@ -78,9 +78,10 @@ static ssize_t do_write(enum wkind k, int fd, const struct iovec *iov, int cnt, 
 		return r;
 	}
 	/* Positional writes hold only their bytes; the others hold the whole inode, their landing moves. */
+	off_t named = named_offset(k, &fi, at, flags);
 	struct hb_range_lock lock;
-	hb_range_lock(&lock, fi.dev, fi.ino, named_offset(k, &fi, at, flags), iov_bytes(iov, cnt));
-	off_t where = landing(k, fd, &fi, at, flags);
+	hb_range_lock(&lock, fi.dev, fi.ino, named, iov_bytes(iov, cnt));
+	off_t where = landing(k, fd, &fi, named, flags);
 	ssize_t r = real_write(k, fd, iov, cnt, at, flags);
 	int e = errno;
 	if (r > 0) {
@@ -219,7 +220,7 @@ HB_EXPORT ssize_t sendfile64(int out, int in, off_t *offset, size_t count)
 	}
 	struct hb_range_lock lock;
 	hb_range_lock(&lock, fi.dev, fi.ino, HB_WHOLE_INODE, 0);
-	off_t dst = landing(K_WRITE, out, &fi, 0, 0);
+	off_t dst = landing(K_WRITE, out, &fi, -1, 0); /* no offset named: at the position, or the end */
 	off_t src = offset ? *offset : lseek(in, 0, SEEK_CUR);
 	ssize_t r = REAL(sendfile64)(out, in, offset, count);
 	int e = errno;
