@@ -24,6 +24,8 @@ enum hb_state {
 	HB_ACTIVE = 1,
 	HB_FAILED = 2,  /* ended by an error; cb->error says which */
 	HB_EXPIRED = 3, /* ended because the CLI's heartbeat stopped */
+	/* 4 is the CLI's own "starting" (ctl.c). */
+	HB_ENDING = 5, /* the CLI is ending it: no new call is journaled, and calls that saw it active finish theirs */
 };
 
 enum hb_err {

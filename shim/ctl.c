@@ -331,7 +331,7 @@ HB_API int hb_ctl_begin(struct hb_ctl *c, const char *roots, uint64_t ring_bytes
 		hb_fail(cb, HB_E_LEASE, 0); /* its CLI is gone: end it */
 		s = atomic_load(&cb->state);
 	}
-	if (s == HB_STARTING && kill(atomic_load(&cb->owner_pid), 0) == 0)
+	if ((s == HB_STARTING || s == HB_ENDING) && kill(atomic_load(&cb->owner_pid), 0) == 0)
 		return HB_E_BUSY;
 	if (!atomic_compare_exchange_strong(&cb->state, &s, HB_STARTING))
 		return HB_E_BUSY;
@@ -424,13 +424,16 @@ HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 	if (abort)
 		hb_fail(cb, HB_E_ENDED, ECANCELED);
 	else
-		atomic_compare_exchange_strong(&cb->state, &active, HB_IDLE);
+		atomic_compare_exchange_strong(&cb->state, &active, HB_ENDING); /* calls that saw it active finish */
 	/* Abandoning the capture of a dead server: its writers never leave the barrier, and nothing is left to wait
 	 * for (a restarted server has a new block). */
 	int dead = abort && kill(cb->pid, 0) != 0 && errno == ESRCH;
 	int late = dead || synchronize(cb, (uint64_t)timeout_ms * 1000000) != 0;
+	uint32_t ending = HB_ENDING;
 	if (late)
 		hb_fail(cb, HB_E_BARRIER, 0);
+	else
+		atomic_compare_exchange_strong(&cb->state, &ending, HB_IDLE); /* every call that saw it active has left */
 	atomic_store(&c->stop, abort || late ? 2 : 1);
 	pthread_join(c->thread, 0);
 	c->running = 0;

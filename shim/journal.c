@@ -23,7 +23,10 @@ static int reserve(struct slot *s, size_t len)
 	if (!hb_lease_ok(cb))
 		return -1;
 	for (;;) {
-		if (atomic_load(&cb->state) != HB_ACTIVE)
+		/* A call that began while the capture was active journals all of its records, even once the end has
+		 * begun: a rename journaled in half (its UNBIND, not its BIND) would lose both names. */
+		uint32_t state = atomic_load(&cb->state);
+		if (state != HB_ACTIVE && state != HB_ENDING)
 			return -1;
 		uint64_t h = atomic_load(&cb->head);
 		uint64_t t = atomic_load_explicit(&cb->tail, memory_order_acquire);

@@ -56,8 +56,10 @@ void hb_fail(struct hb_cb *cb, enum hb_err err, int eno)
 	uint32_t none = HB_E_NONE;
 	if (atomic_compare_exchange_strong(&cb->error, &none, err))
 		atomic_store(&cb->error_errno, eno);
-	uint32_t active = HB_ACTIVE;
-	atomic_compare_exchange_strong(&cb->state, &active, err == HB_E_LEASE ? HB_EXPIRED : HB_FAILED);
+	uint32_t s = atomic_load(&cb->state);
+	while ((s == HB_ACTIVE || s == HB_ENDING) &&
+	       !atomic_compare_exchange_weak(&cb->state, &s, err == HB_E_LEASE ? HB_EXPIRED : HB_FAILED))
+		;
 }
 
 int hb_lease_ok(struct hb_cb *cb)

@@ -22,7 +22,7 @@ export const ShimError = {
   badBlock: 14,
 } as const;
 
-export const CaptureState = ["idle", "active", "failed", "expired", "starting"] as const;
+export const CaptureState = ["idle", "active", "failed", "expired", "starting", "ending"] as const;
 
 export interface CaptureStatus {
   state: (typeof CaptureState)[number];

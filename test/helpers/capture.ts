@@ -32,15 +32,18 @@ export function contentRecords(path: string): Rec[] {
   return out;
 }
 
-/** Runs `body` with a capture of `root` begun on the scribbler, ended afterwards; returns the journal. */
-export async function captured(s: Scribbler, root: string, journal: string, body: (cap: Capture) => Promise<void>) {
+/**
+ * Runs `body` with a capture of `root` begun on the scribbler, ended afterwards (unless `body` ends it and
+ * returns what end returned); returns the journal.
+ */
+export async function captured(s: Scribbler, root: string, journal: string, body: (cap: Capture) => Promise<number | void>) {
   const cap = Capture.attach(s.pid);
   const fd = openSync(journal, "w", 0o600);
   try {
     cap.begin({ roots: [realpathSync(root)], journalFd: fd, ringBytes: 8 << 20, leaseMs: 5000, maxWaitMs: 2000 });
-    await body(cap);
+    const ended = await body(cap);
     const events = parseEvents(cap.events());
-    expect(cap.end()).toBe(0);
+    expect(ended ?? cap.end()).toBe(0);
     return { events: [...events, ...parseEvents(cap.events())], records: contentRecords(journal), cap };
   } finally {
     closeSync(fd);

@@ -1,12 +1,12 @@
 // The shim in a real process, driven call by call: what it journals, and what it must never journal.
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, openSync, closeSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Capture } from "../../src/capture/control";
 import { parseEvents } from "../../src/capture/events";
 import { captured } from "../helpers/capture";
 import { compileC } from "../helpers/cc";
-import { ROOT, run, SHIM, tempDir } from "../helpers/harness";
+import { ROOT, run, SHIM, tempDir, waitFor } from "../helpers/harness";
 import { Scribbler } from "../helpers/scribbler";
 
 const ident = (path: string) => {
@@ -64,6 +64,27 @@ describe("shim capture", () => {
     expect(events[1]!.ident).toBe(outIdent);
     expect(events[3]!.parent).toBe(ident(join(dir, "sub")));
     expect(records.filter((r) => r.type === 2)).toEqual([{ type: 2, ident: inIdent, off: 4, count: 0, data: "" }]);
+  });
+
+  test("a rename in flight when the capture ends is journaled whole: both its records, or neither", async () => {
+    await using tmp = tempDir("shim-end-rename");
+    const dir = join(tmp.path, "data");
+    mkdirSync(dir);
+    const stall = compileC(join(ROOT, "test/shim/stall.c"), ["-shared", "-fPIC", "-ldl"]);
+    await using s = await Scribbler.start({ LD_PRELOAD: `${SHIM}:${stall}`, HB_TEST_STALL_DIR: tmp.path });
+    await s.ok(`symlink target ${dir}/stall-old`);
+    const { events } = await captured(s, dir, join(tmp.path, "journal"), async (cap) => {
+      const renamed = s.do(`rename ${dir}/stall-old ${dir}/stall-new`); // held between its UNBIND and its BIND
+      await waitFor(() => existsSync(join(tmp.path, "stalled")), { what: "the rename to reach its second record" });
+      // End while it is held: the rename goes on 300 ms into the end's wait for calls in flight.
+      const release = Bun.spawn(["sh", "-c", `sleep 0.3; touch ${tmp.path}/go`]);
+      const ended = cap.end();
+      await release.exited;
+      expect(await renamed).toBe("ok");
+      return ended;
+    });
+    const summary = events.map((e) => `${e.bind ? "bind" : "unbind"} ${e.name}`);
+    expect(summary).toEqual(["unbind stall-old", "bind stall-new"]);
   });
 
   test("flags a writable shared mapping of a file", async () => {
