@@ -20,6 +20,7 @@
 #define HB_API __attribute__((visibility("default")))
 #define HB_STARTING 4u /* a CLI is setting up a capture */
 #define FLUSH_AT (4u << 20)
+#define DIRECT_ALIGN 4096u /* the journal's O_DIRECT writes: whole blocks of this, from a buffer aligned to it */
 #define DROP_BEHIND (64ull << 20)
 #define WRITEBACK_WINDOW (8ull << 20) /* writeback is started per window: one device kick per 8 MiB, not per flush */
 #define IDLE_NAP_MIN_US 500 /* each wake-up costs the server CPU; 0.5 ms of writes is far from filling the ring */
@@ -38,6 +39,7 @@ struct hb_ctl {
 	int journal_fd;
 	int io_errno;
 	uint64_t journal_bytes, records;
+	int direct_fd;                    /* the journal again, opened O_DIRECT; -1: written through the page cache */
 	uint64_t writeback_from, dropped; /* journal offsets: writeback started up to, pages dropped up to */
 	int ring_used;                    /* a capture ended: the ring's pages are released at detach */
 	uint8_t *buf;
@@ -127,6 +129,7 @@ HB_API struct hb_ctl *hb_ctl_attach(int pid, int *err)
 	struct hb_ctl *c = calloc(1, sizeof *c);
 	c->cb = cb;
 	c->fd = fd;
+	c->direct_fd = -1;
 	c->map_bytes = bytes;
 	c->journal_fd = -1;
 	pthread_mutex_init(&c->ev_lock, 0);
@@ -172,20 +175,34 @@ static void release_idle_ring(struct hb_ctl *c)
 	atomic_store(&c->cb->state, HB_IDLE);
 }
 
-static int flush(struct hb_ctl *c)
+/* Writes n bytes at off; returns 0 or an errno, with *done the bytes written either way. */
+static int write_at(int fd, const uint8_t *p, size_t n, uint64_t off, size_t *done)
 {
-	size_t done = 0;
-	while (done < c->buf_len) {
-		ssize_t n = write(c->journal_fd, c->buf + done, c->buf_len - done);
-		if (n < 0 && errno == EINTR)
+	for (*done = 0; *done < n;) {
+		ssize_t w = pwrite(fd, p + *done, n - *done, (off_t)(off + *done));
+		if (w < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			c->io_errno = n < 0 ? errno : EIO;
-			hb_fail(c->cb, HB_E_JOURNAL_IO, c->io_errno);
-			return -1;
-		}
-		done += (size_t)n;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		*done += (size_t)w;
 	}
+	return 0;
+}
+
+static int journal_failed(struct hb_ctl *c, int eno)
+{
+	c->io_errno = eno;
+	hb_fail(c->cb, HB_E_JOURNAL_IO, eno);
+	return -1;
+}
+
+/* The buffer through the page cache, all of it. */
+static int flush_buffered(struct hb_ctl *c)
+{
+	size_t done;
+	int e = write_at(c->journal_fd, c->buf, c->buf_len, c->journal_bytes, &done);
+	if (e)
+		return journal_failed(c, e);
 	c->journal_bytes += done;
 	/* Write-behind without waiting (the drain must never stall): start writeback a window at a time, and drop
 	 * pages written out long ago, so the final fsync has little left and the cache stays the server's. Each
@@ -202,6 +219,44 @@ static int flush(struct hb_ctl *c)
 	}
 	c->buf_len = 0;
 	return 0;
+}
+
+/*
+ * The buffer's whole blocks past the page cache: the journal is read only by prepare, so it takes none of the
+ * server's cache, and its writes go out from this thread rather than from the kernel's flusher at some later
+ * moment (docs/capture.md, "The journal's writes"). The tail waits for more records; at the end it goes
+ * through the cache. A filesystem that opens O_DIRECT but refuses the write gets the cache from then on.
+ */
+static int flush(struct hb_ctl *c, int final)
+{
+	if (c->direct_fd >= 0) {
+		size_t done;
+		int e = write_at(c->direct_fd, c->buf, c->buf_len & ~(size_t)(DIRECT_ALIGN - 1), c->journal_bytes, &done);
+		c->journal_bytes += done;
+		memmove(c->buf, c->buf + done, c->buf_len - done);
+		c->buf_len -= done;
+		if (e == EINVAL) {
+			REAL(close)(c->direct_fd);
+			c->direct_fd = -1;
+		} else if (e) {
+			return journal_failed(c, e);
+		} else if (!final) {
+			return 0;
+		}
+	}
+	return flush_buffered(c);
+}
+
+/* A second descriptor on the journal that bypasses the page cache, or -1 (then the journal goes through it).
+ * HB_TEST_JOURNAL_BUFFERED=1 asks for the cache, so the tests run that path too. */
+static int open_direct(int journal_fd)
+{
+	const char *buffered = getenv("HB_TEST_JOURNAL_BUFFERED");
+	if (buffered && *buffered == '1')
+		return -1;
+	char link[HB_FD_LINK];
+	hb_fd_link(link, journal_fd);
+	return REAL(open)(link, O_WRONLY | O_DIRECT | O_CLOEXEC);
 }
 
 static void ring_copy_out(struct hb_cb *cb, uint64_t pos, uint8_t *dst, size_t n, int zero)
@@ -253,7 +308,7 @@ static int consume_one(struct hb_ctl *c)
 		return -1;
 	}
 	if (c->buf_len + len > c->buf_cap) {
-		if (flush(c) != 0)
+		if (flush(c, 0) != 0)
 			return -1;
 		if (len > c->buf_cap) {
 			uint8_t *p = realloc(c->buf, len);
@@ -298,7 +353,7 @@ static void *drain(void *arg)
 			nap = IDLE_NAP_MIN_US;
 			continue;
 		}
-		if (c->buf_len && flush(c) != 0)
+		if (c->buf_len && flush(c, 0) != 0)
 			break;
 		int stopping = atomic_load(&c->stop);
 		uint64_t head = atomic_load(&cb->head), tail = atomic_load(&cb->tail);
@@ -382,13 +437,14 @@ HB_API int hb_ctl_begin(struct hb_ctl *c, const char *roots, uint64_t ring_bytes
 	c->writeback_from = c->dropped = 0;
 	c->buf_len = c->ev_len = 0;
 	if (!c->buf) {
-		c->buf_cap = FLUSH_AT + (HB_REC_MAX_DATA + 4096);
-		c->buf = malloc(c->buf_cap);
-		if (!c->buf) {
+		c->buf_cap = FLUSH_AT + (HB_REC_MAX_DATA + DIRECT_ALIGN);
+		if (posix_memalign((void **)&c->buf, DIRECT_ALIGN, c->buf_cap) != 0) {
+			c->buf = 0;
 			atomic_store(&cb->state, HB_IDLE);
 			return HB_E_JOURNAL_IO;
 		}
 	}
+	c->direct_fd = open_direct(journal_fd);
 	atomic_store(&c->stop, 0);
 	atomic_store(&cb->state, HB_ACTIVE);
 	if (pthread_create(&c->thread, 0, drain, c) != 0) {
@@ -410,7 +466,7 @@ static void append_end(struct hb_ctl *c)
 	end.crc = hb_crc32c(0, (uint8_t *)&end + 8, HB_REC_HDR - 8);
 	memcpy(c->buf + c->buf_len, &end, HB_REC_HDR);
 	c->buf_len += HB_REC_HDR;
-	flush(c);
+	flush(c, 1);
 }
 
 /* Ends the capture: waits for calls in flight (I3), drains what they journaled, appends END.
@@ -444,6 +500,9 @@ HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 		append_end(c); /* written, not synced: the caller syncs the journal after releasing its locks */
 		err = c->io_errno ? HB_E_JOURNAL_IO : 0;
 	}
+	if (c->direct_fd >= 0)
+		REAL(close)(c->direct_fd);
+	c->direct_fd = -1;
 	if (atomic_load(&cb->state) == HB_STARTING)
 		atomic_store(&cb->state, HB_IDLE);
 	c->ring_used = 1; /* its pages go back at detach: punching 64 MiB took ~9 ms, under the backup lock here */

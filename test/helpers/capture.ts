@@ -34,16 +34,23 @@ export function contentRecords(path: string): Rec[] {
 
 /**
  * Runs `body` with a capture of `root` begun on the scribbler, ended afterwards (unless `body` ends it and
- * returns what end returned); returns the journal.
+ * returns what end returned); returns the journal. `ended` runs before the journal is read.
  */
-export async function captured(s: Scribbler, root: string, journal: string, body: (cap: Capture) => Promise<number | void>) {
+export async function captured(
+  s: Scribbler,
+  root: string,
+  journal: string,
+  body: (cap: Capture) => Promise<number | void>,
+  ended?: () => Promise<void>,
+) {
   const cap = Capture.attach(s.pid);
   const fd = openSync(journal, "w", 0o600);
   try {
     cap.begin({ roots: [realpathSync(root)], journalFd: fd, ringBytes: 8 << 20, leaseMs: 5000, maxWaitMs: 2000 });
-    const ended = await body(cap);
+    const code = await body(cap);
     const events = parseEvents(cap.events());
-    expect(ended ?? cap.end()).toBe(0);
+    expect(code ?? cap.end()).toBe(0);
+    await ended?.();
     return { events: [...events, ...parseEvents(cap.events())], records: contentRecords(journal), cap };
   } finally {
     closeSync(fd);

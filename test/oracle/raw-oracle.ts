@@ -21,6 +21,8 @@ interface OracleOptions {
   warmupOps: number;
   /** Copy files of this size and more with O_DIRECT (hb's default: 1 MiB, bigger than the writer's files). */
   directMin?: number;
+  /** Write the journal through the page cache (hb writes it past the cache where the filesystem allows). */
+  journalBuffered?: boolean;
   delayUs: number;
   preload?: string; // LD_PRELOAD for the writer (default: the shim)
   writer?: string; // another build of the writer (sanitizers)
@@ -48,7 +50,11 @@ export async function rawOracle(o: OracleOptions) {
     const before = threads.map((t) => readCounter(src, t));
     const backup = await run([HB, "backup", "--raw", "--source", src, "--pid", String(proc.pid), "--throttle", o.throttle, dest], {
       timeoutMs: 120_000,
-      env: { ...(KEEP ? { HB_DEBUG: "1" } : {}), ...(o.directMin !== undefined ? { HB_TEST_DIRECT_MIN: String(o.directMin) } : {}) },
+      env: {
+        ...(KEEP ? { HB_DEBUG: "1" } : {}),
+        ...(o.directMin !== undefined ? { HB_TEST_DIRECT_MIN: String(o.directMin) } : {}),
+        ...(o.journalBuffered ? { HB_TEST_JOURNAL_BUFFERED: "1" } : {}),
+      },
     });
     if (KEEP) {
       writeFileSync(join(tmp.path, "backup.log"), backup.stderr);

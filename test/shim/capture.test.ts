@@ -87,6 +87,30 @@ describe("shim capture", () => {
     expect(summary).toEqual(["unbind stall-old", "bind stall-new"]);
   });
 
+  test("the journal is written past the page cache: 32 MiB journaled leave at most its last blocks cached", async () => {
+    await using tmp = tempDir("shim-journal-cache");
+    const dir = join(tmp.path, "data");
+    mkdirSync(dir);
+    const journal = join(tmp.path, "journal");
+    await using s = await Scribbler.start();
+    let cached = NaN;
+    const { records } = await captured(
+      s,
+      dir,
+      journal,
+      async () => s.ok(`fill ${dir}/big 32`),
+      async () => {
+        const resident = await run([compileC(join(ROOT, "test/shim/resident.c")), journal]);
+        expect(resident.code).toBe(0);
+        cached = Number(resident.stdout);
+      },
+    );
+    expect(cached).toBeLessThanOrEqual(8192); // the tail written at the end; through the cache, all 32 MiB
+    const writes = records.filter((r) => r.type === 1);
+    expect(writes.reduce((sum, r) => sum + r.count, 0)).toBe(32 << 20);
+    for (const w of writes) expect(w.data === String.fromCharCode(97 + ((w.off >> 20) % 26)).repeat(w.count)).toBe(true);
+  }, 20_000);
+
   test("flags a writable shared mapping of a file", async () => {
     await using tmp = tempDir("shim-mmap");
     writeFileSync(join(tmp.path, "m"), Buffer.alloc(4096));

@@ -4,6 +4,7 @@
  *   append PATH TEXT        open O_WRONLY|O_APPEND|O_CREAT, write TEXT, close
  *   truncate PATH LEN       truncate(path)
  *   rename A B | unlink P | mkdir P | rmdir P | symlink TARGET P | link A B
+ *   fill PATH MIB           open O_WRONLY|O_CREAT, pwrite MIB MiB, 1 MiB a call, the k-th all 'a' + k % 26
  *   mmap PATH               map PATH MAP_SHARED|PROT_WRITE and keep it mapped
  *   cancel-write PATH       8 times: a thread writes PATH in a loop and is cancelled (pthread_cancel) after
  *                           20 ms; then a write to PATH from this thread (it must not wait on the dead one)
@@ -77,6 +78,18 @@ static int one(char *cmd, char *a, char *b, char *c)
 		if ((fd = open(a, O_WRONLY | O_APPEND | O_CREAT, 0644)) < 0)
 			return -1;
 		ssize_t n = write(fd, b, strlen(b));
+		close(fd);
+		return n < 0 ? -1 : 0;
+	}
+	if (!strcmp(cmd, "fill")) {
+		static char mib[1 << 20];
+		if ((fd = open(a, O_WRONLY | O_CREAT, 0644)) < 0)
+			return -1;
+		ssize_t n = 0;
+		for (long k = 0; k < atol(b) && n >= 0; k++) {
+			memset(mib, 'a' + (int)(k % 26), sizeof mib);
+			n = pwrite(fd, mib, sizeof mib, (off_t)k << 20);
+		}
 		close(fd);
 		return n < 0 ? -1 : 0;
 	}
