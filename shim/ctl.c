@@ -224,12 +224,14 @@ static int flush_buffered(struct hb_ctl *c)
 /*
  * The buffer's whole blocks past the page cache: the journal is read only by prepare, so it takes none of the
  * server's cache, and its writes go out from this thread rather than from the kernel's flusher at some later
- * moment (docs/capture.md, "The journal's writes"). The tail waits for more records; at the end it goes
- * through the cache. A filesystem that opens O_DIRECT but refuses the write gets the cache from then on.
+ * moment (docs/capture.md, "The journal's writes"). The tail waits for more records. At the end (`final`),
+ * what is left goes through the cache: the end runs under the server's backup lock, and a write to the cache
+ * does not wait for the disk. A filesystem that opens O_DIRECT but refuses the write gets the cache from then
+ * on (so does a direct write at an offset the end left unaligned).
  */
 static int flush(struct hb_ctl *c, int final)
 {
-	if (c->direct_fd >= 0) {
+	if (c->direct_fd >= 0 && !final) {
 		size_t done;
 		int e = write_at(c->direct_fd, c->buf, c->buf_len & ~(size_t)(DIRECT_ALIGN - 1), c->journal_bytes, &done);
 		c->journal_bytes += done;
@@ -240,7 +242,7 @@ static int flush(struct hb_ctl *c, int final)
 			c->direct_fd = -1;
 		} else if (e) {
 			return journal_failed(c, e);
-		} else if (!final) {
+		} else {
 			return 0;
 		}
 	}
@@ -353,7 +355,7 @@ static void *drain(void *arg)
 			nap = IDLE_NAP_MIN_US;
 			continue;
 		}
-		if (c->buf_len && flush(c, 0) != 0)
+		if (c->buf_len && flush(c, atomic_load(&c->stop) != 0) != 0)
 			break;
 		int stopping = atomic_load(&c->stop);
 		uint64_t head = atomic_load(&cb->head), tail = atomic_load(&cb->tail);
@@ -485,11 +487,8 @@ HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 	 * for (a restarted server has a new block). */
 	int dead = abort && kill(cb->pid, 0) != 0 && errno == ESRCH;
 	int late = dead || synchronize(cb, (uint64_t)timeout_ms * 1000000) != 0;
-	uint32_t ending = HB_ENDING;
 	if (late)
 		hb_fail(cb, HB_E_BARRIER, 0);
-	else
-		atomic_compare_exchange_strong(&cb->state, &ending, HB_IDLE); /* every call that saw it active has left */
 	atomic_store(&c->stop, abort || late ? 2 : 1);
 	pthread_join(c->thread, 0);
 	c->running = 0;
@@ -503,6 +502,10 @@ HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 	if (c->direct_fd >= 0)
 		REAL(close)(c->direct_fd);
 	c->direct_fd = -1;
+	/* Every call that saw the capture active has left and the ring is drained: the block is free again (a
+	 * begin that came meanwhile was told busy, and would have punched the ring under the drain). */
+	uint32_t ending = HB_ENDING;
+	atomic_compare_exchange_strong(&cb->state, &ending, HB_IDLE);
 	if (atomic_load(&cb->state) == HB_STARTING)
 		atomic_store(&cb->state, HB_IDLE);
 	c->ring_used = 1; /* its pages go back at detach: punching 64 MiB took ~9 ms, under the backup lock here */
