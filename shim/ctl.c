@@ -235,6 +235,7 @@ static int flush(struct hb_ctl *c, int final)
 		size_t done;
 		int e = write_at(c->direct_fd, c->buf, c->buf_len & ~(size_t)(DIRECT_ALIGN - 1), c->journal_bytes, &done);
 		c->journal_bytes += done;
+		c->writeback_from = c->dropped = c->journal_bytes; /* nothing of it is in the cache to write or drop */
 		memmove(c->buf, c->buf + done, c->buf_len - done);
 		c->buf_len -= done;
 		if (e == EINVAL) {
