@@ -167,6 +167,10 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       log.info(`capture began on ${info.flavor} ${info.version} (pid ${info.pid}); copying ${roots.map((r) => r.source).join(", ")}`);
       pacing = await copyPaced(session, capture, db, o.throttleAuto, o.gentle);
       step("copied");
+      // BACKUP STAGE FLUSH closes the server's unused tables, and Aria's close fsyncs: left to it, that fsync
+      // waits for the copy to leave the disk's cache while new non-transactional writes wait for the stage.
+      await session.syncCopied();
+      step("copy on disk");
       await safeSlave?.stopSqlThread();
       second = await db.second();
       if (o.killLongQueries) stages.killer = new LongQueryKiller(second, [await connectionId(db), await connectionId(second)], o.killLongQueries);
