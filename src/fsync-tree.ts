@@ -29,22 +29,24 @@ export function fsyncTree(root: string): void {
   for (const path of syncOrder(root)) fsyncPath(path);
 }
 
+/** fsync (or fdatasync) of one path, off the event loop. */
+export async function fsyncPathAsync(path: string, dataOnly = false): Promise<void> {
+  const file = await open(path, "r");
+  try {
+    await (dataOnly ? file.datasync() : file.sync());
+  } finally {
+    await file.close();
+  }
+}
+
 /** The same off the event loop and 8 at a time, for while a capture needs hb to keep draining it. In no
  * particular order: this only empties the caches early, fsyncTree at the end still makes the tree durable. A
  * file gone since the listing has nothing left to sync. */
 export async function fsyncTreeAsync(root: string): Promise<void> {
-  const sync = async (path: string) => {
-    try {
-      const file = await open(path, "r");
-      try {
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    }
-  };
+  const sync = (path: string) =>
+    fsyncPathAsync(path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "ENOENT") throw e;
+    });
   const paths = syncOrder(root);
   for (let i = 0; i < paths.length; i += 8) await Promise.all(paths.slice(i, i + 8).map(sync));
 }

@@ -9,9 +9,9 @@
 // are sent to the disk a quarter-second's worth at a time (writeback started, not waited for), and the
 // presync finds next to nothing left. The kernel would write those pages anyway; only the moment changes.
 import { closeSync, fstatSync, openSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Db } from "../connect/client";
+import { fsyncPathAsync } from "../fsync-tree";
 import { startWriteback } from "../libc";
 import { log } from "../log";
 
@@ -56,12 +56,7 @@ export class BinlogWriteBehind {
     try {
       const path = await this.currentPath();
       if (!path) return;
-      const file = await open(path, "r");
-      try {
-        await file.datasync();
-      } finally {
-        await file.close();
-      }
+      await fsyncPathAsync(path, true);
     } catch (e) {
       log.debug(`binlog presync skipped: ${(e as Error).message}`); // only an optimisation: the server syncs anyway
     }
