@@ -364,6 +364,7 @@ HB_API int64_t hb_file_crc32c(int fd, uint64_t n)
 static void *worker(void *arg)
 {
 	struct hb_pool *p = arg;
+	pthread_setname_np(pthread_self(), "hb-copy"); /* so top -H and /proc tell them from the drain */
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (!p->stop && p->jlen == 0)

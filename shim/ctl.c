@@ -19,12 +19,14 @@
 
 #define HB_API __attribute__((visibility("default")))
 #define HB_STARTING 4u /* a CLI is setting up a capture */
-#define FLUSH_AT (4u << 20)
+#define FLUSH_AT (1u << 20) /* the journal is written 1 MiB at a time: few requests, and little left for the end */
 #define DIRECT_ALIGN 4096u /* the journal's O_DIRECT writes: whole blocks of this, from a buffer aligned to it */
 #define DROP_BEHIND (64ull << 20)
 #define WRITEBACK_WINDOW (8ull << 20) /* writeback is started per window: one device kick per 8 MiB, not per flush */
-#define IDLE_NAP_MIN_US 500 /* each wake-up costs the server CPU; 0.5 ms of writes is far from filling the ring */
-#define IDLE_NAP_MAX_US 2000 /* 2 ms of writes at 1 GB/s is 2 MB: far from filling the ring */
+#define NAP_MIN_US 500   /* the drain's sleep between looks at the ring (docs/capture.md, "The drain's pace") */
+#define NAP_MAX_US 10000 /* ...and at most: each wake-up is a context switch the server's threads pay for */
+#define NAP_FILL_DIV 8   /* the pace aims to find the ring at most an eighth full */
+#define FAST_WRITES_BPUS 1000 /* 1 GB/s, in bytes per microsecond: the longest nap leaves half the ring free at it */
 
 uint32_t hb_crc32c(uint32_t crc, const void *buf, size_t n);
 
@@ -44,6 +46,8 @@ struct hb_ctl {
 	int ring_used;                    /* a capture ended: the ring's pages are released at detach */
 	uint8_t *buf;
 	size_t buf_len, buf_cap;
+	pthread_mutex_t nap_lock; /* the end wakes a napping drain rather than wait out its nap under the lock */
+	pthread_cond_t nap_wake;
 	/* namespace records for the copier */
 	pthread_mutex_t ev_lock;
 	uint8_t *ev;
@@ -133,6 +137,12 @@ HB_API struct hb_ctl *hb_ctl_attach(int pid, int *err)
 	c->map_bytes = bytes;
 	c->journal_fd = -1;
 	pthread_mutex_init(&c->ev_lock, 0);
+	pthread_mutex_init(&c->nap_lock, 0);
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->nap_wake, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	*err = 0;
 	return c;
 }
@@ -310,7 +320,7 @@ static int consume_one(struct hb_ctl *c)
 		hb_fail(cb, HB_E_JOURNAL_IO, EBADMSG);
 		return -1;
 	}
-	if (c->buf_len + len > c->buf_cap) {
+	if (c->buf_len >= FLUSH_AT || c->buf_len + len > c->buf_cap) {
 		if (flush(c, 0) != 0)
 			return -1;
 		if (len > c->buf_cap) {
@@ -340,31 +350,67 @@ static int consume_one(struct hb_ctl *c)
 	return 1;
 }
 
+/* Sleeps up to us, or until the end asks the drain to stop. */
+static void nap(struct hb_ctl *c, long us)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += us * 1000;
+	until.tv_sec += until.tv_nsec / 1000000000;
+	until.tv_nsec %= 1000000000;
+	pthread_mutex_lock(&c->nap_lock);
+	while (!atomic_load(&c->stop) && pthread_cond_timedwait(&c->nap_wake, &c->nap_lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&c->nap_lock);
+}
+
+/* The next nap: scaled so that the ring is found about an eighth full (fill: what this wake-up found after a
+ * nap of `last`), never shorter than NAP_MIN_US, and never so long that writes at 1 GB/s would fill half of
+ * a small ring. */
+static long next_nap(const struct hb_cb *cb, long last, uint64_t fill)
+{
+	uint64_t aim = cb->ring_cap / NAP_FILL_DIV;
+	long cap = (long)(cb->ring_cap / 2 / FAST_WRITES_BPUS);
+	if (cap > NAP_MAX_US)
+		cap = NAP_MAX_US;
+	long next = fill ? (long)((uint64_t)last * aim / fill) : cap;
+	if (next > 2 * last)
+		next = 2 * last; /* grow gently: one quiet look says little about the next */
+	if (next > cap)
+		next = cap;
+	return next < NAP_MIN_US ? NAP_MIN_US : next;
+}
+
 static void *drain(void *arg)
 {
 	struct hb_ctl *c = arg;
 	struct hb_cb *cb = c->cb;
-	long nap = IDLE_NAP_MIN_US;
+	pthread_setname_np(pthread_self(), "hb-drain");
+	long slept = NAP_MIN_US;
 	for (;;) {
 		atomic_store(&cb->heartbeat_ns, hb_now_ns());
+		uint64_t fill = atomic_load(&cb->head) - atomic_load(&cb->tail);
 		int got = 0, r;
 		while (got < 4096 && (r = consume_one(c)) == 1)
 			got++;
 		if (r < 0 || c->io_errno)
 			break;
-		if (got) {
-			nap = IDLE_NAP_MIN_US;
+		if (got == 4096)
+			continue; /* more is waiting */
+		int stopping = atomic_load(&c->stop);
+		if (stopping) {
+			if (c->buf_len && flush(c, 1) != 0)
+				break;
+			uint64_t head = atomic_load(&cb->head), tail = atomic_load(&cb->tail);
+			if (tail == head || atomic_load(&cb->state) == HB_FAILED || stopping == 2)
+				break;
+			sleep_us(50); /* calls that saw the capture active are finishing their records */
 			continue;
 		}
-		if (c->buf_len && flush(c, atomic_load(&c->stop) != 0) != 0)
-			break;
-		int stopping = atomic_load(&c->stop);
-		uint64_t head = atomic_load(&cb->head), tail = atomic_load(&cb->tail);
-		if (stopping && (tail == head || atomic_load(&cb->state) == HB_FAILED || stopping == 2))
-			break;
-		/* Back off while the server is quiet: fewer wake-ups stealing its CPU. */
-		sleep_us(nap);
-		nap = nap * 2 > IDLE_NAP_MAX_US ? IDLE_NAP_MAX_US : nap * 2;
+		/* Between wake-ups, records gather in the ring and whole blocks in the buffer: consume_one writes
+		 * them out a FLUSH_AT at a time, not a few KiB per wake-up. */
+		slept = next_nap(cb, slept, fill);
+		nap(c, slept);
 	}
 	return 0;
 }
@@ -490,7 +536,10 @@ HB_API int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort)
 	int late = dead || synchronize(cb, (uint64_t)timeout_ms * 1000000) != 0;
 	if (late)
 		hb_fail(cb, HB_E_BARRIER, 0);
+	pthread_mutex_lock(&c->nap_lock);
 	atomic_store(&c->stop, abort || late ? 2 : 1);
+	pthread_cond_signal(&c->nap_wake);
+	pthread_mutex_unlock(&c->nap_lock);
 	pthread_join(c->thread, 0);
 	c->running = 0;
 	int err = abort ? 0 : fail_code(c);
@@ -617,6 +666,8 @@ HB_API void hb_ctl_detach(struct hb_ctl *c)
 	free(c->buf);
 	free(c->ev);
 	pthread_mutex_destroy(&c->ev_lock);
+	pthread_mutex_destroy(&c->nap_lock);
+	pthread_cond_destroy(&c->nap_wake);
 	free(c);
 }
 
