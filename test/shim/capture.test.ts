@@ -1,6 +1,6 @@
 // The shim in a real process, driven call by call: what it journals, and what it must never journal.
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Capture } from "../../src/capture/control";
 import { parseEvents } from "../../src/capture/events";
@@ -167,6 +167,27 @@ describe("shim capture", () => {
     });
     expect(records.filter((r) => r.type === 1 && r.data === "after")).toHaveLength(8);
   }, 20_000);
+
+  test("hb allocates the ring's pages at begin, not the server's first writes, and gives them back at detach", async () => {
+    await using tmp = tempDir("shim-ring-pages");
+    await using s = await Scribbler.start();
+    const block = readdirSync(`/proc/${s.pid}/fd`).find((n) => readlinkSync(`/proc/${s.pid}/fd/${n}`).startsWith("/memfd:hb-ctl"));
+    const allocated = () => statSync(`/proc/${s.pid}/fd/${block}`).blocks * 512;
+    const ring = 8 << 20;
+    const before = allocated();
+    expect(before).toBeLessThan(ring / 2);
+    const cap = Capture.attach(s.pid);
+    const fd = openSync(join(tmp.path, "j"), "w");
+    try {
+      cap.begin({ roots: [tmp.path], journalFd: fd, ringBytes: ring, leaseMs: 5000, maxWaitMs: 1000 });
+      expect(allocated()).toBeGreaterThanOrEqual(before + ring); // nothing written yet: hb's allocation
+      expect(cap.end()).toBe(0);
+    } finally {
+      closeSync(fd);
+      cap.detach();
+    }
+    expect(allocated()).toBeLessThan(ring / 2);
+  });
 
   test("a second capture on the same process is refused while the first runs", async () => {
     await using tmp = tempDir("shim-busy");
