@@ -469,7 +469,7 @@ HB_API int hb_ctl_begin(struct hb_ctl *c, const char *roots, uint64_t ring_bytes
 	hb_unread_reset(cb);
 	release_ring(c);
 	/* Its pages, allocated now by hb rather than by the server's first write into each: on its first lap a
-	 * journaled 16 KiB write took 19.6 µs with the page to allocate, 13.4 with it allocated (docs/capture.md).
+	 * journaled 16 KiB write took 19–32 µs with the page to allocate, 13.5–15 with it allocated (docs/capture.md).
 	 * 64 MiB took 19 ms, before the copy and outside every lock. If it fails they come as before. */
 	fallocate(c->fd, 0, HB_CB_BYTES, (off_t)cb->ring_cap);
 	atomic_store(&cb->head, 0);
