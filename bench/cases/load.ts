@@ -29,6 +29,7 @@ export interface LoadRun {
   journalBytes?: number;
   bytesLeftOut?: number;
   ringWaits?: number;
+  peakRssMiB?: number | null; // under load hb's drain has read the ring's pages: they count in its RSS
   dest?: string;
 }
 
@@ -78,6 +79,7 @@ export async function loadCase(server: Server, work: string, rounds: number) {
         journalBytes: run?.journalBytes,
         bytesLeftOut: run?.bytesLeftOut,
         ringWaits: run?.ringWaits,
+        peakRssMiB: run?.peakRssMiB,
         dest: tool === "hb" || tool === "mariabackup" ? dest : undefined,
       });
     }
@@ -111,5 +113,6 @@ export async function loadCase(server: Server, work: string, rounds: number) {
     lockBlockDdlMs: { hb: of("hb", (r) => r.lock.blockDdlMs), mariabackup: of("mariabackup", (r) => r.lock.blockDdlMs) },
     lockBlockCommitMs: { hb: of("hb", (r) => r.lock.blockCommitMs), mariabackup: of("mariabackup", (r) => r.lock.blockCommitMs) },
     hbReportedLockMs: of("hb", (r) => r.reportedLockMs),
+    hbPeakRssMiB: of("hb", (r) => r.peakRssMiB ?? null),
   };
 }
