@@ -5,13 +5,12 @@
 // for HB_ROUNDS (4). Per rate: each window's TPS and worst transaction, and the query's own latency.
 // HB_SOCKET: a server already filled (bench/keep-server.ts). Usage: bun run bench/status-cost.ts
 import { sysbenchRun } from "../test/helpers/load";
+import { WORK_QUERY } from "../src/backup/paced-copy";
 import { givenOrFilledServer } from "./lib/server";
 import { tpsIn, worstIn } from "./lib/window";
 import { createConnection } from "mysql2/promise";
 
 const size = { tables: Number(process.env.HB_BENCH_TABLES ?? 8), rows: Number(process.env.HB_BENCH_ROWS ?? 500_000) };
-const QUERY =
-  "SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('QUESTIONS', 'INNODB_BUFFER_POOL_READ_REQUESTS', 'INNODB_BUFFER_POOL_WRITE_REQUESTS')";
 const rates = (process.env.HB_RATES ?? "0,3,30").split(",").map(Number);
 const rounds = Number(process.env.HB_ROUNDS ?? 4);
 const windowMs = Number(process.env.HB_WINDOW_MS ?? 15_000);
@@ -31,7 +30,7 @@ for (let r = 0; r < rounds; r++)
         continue;
       }
       const t = performance.now();
-      await conn.query(QUERY);
+      await conn.query(WORK_QUERY);
       queryMs.push(performance.now() - t);
       await Bun.sleep(1000 / rate);
     }

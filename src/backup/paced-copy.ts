@@ -52,11 +52,13 @@ export async function copyPaced(session: Session, capture: Capture, db: Db, auto
   return pacing;
 }
 
+/** What the pacer asks the server each time it looks (bench/status-cost.ts measures what it costs). */
+export const WORK_QUERY =
+  "SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('QUESTIONS', 'INNODB_BUFFER_POOL_READ_REQUESTS', 'INNODB_BUFFER_POOL_WRITE_REQUESTS')";
+
 /** The server's statements (every client's) and InnoDB page accesses so far; hb's own query moves neither. */
 async function workSoFar(db: Db): Promise<Work> {
-  const rows = await db.query<{ name: string; value: string }[]>(
-    "SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('QUESTIONS', 'INNODB_BUFFER_POOL_READ_REQUESTS', 'INNODB_BUFFER_POOL_WRITE_REQUESTS')",
-  );
+  const rows = await db.query<{ name: string; value: string }[]>(WORK_QUERY);
   const value = new Map(rows.map((r) => [r.name, Number(r.value)]));
   const of = (name: string) => value.get(name) ?? 0;
   return { statements: of("QUESTIONS"), pages: of("INNODB_BUFFER_POOL_READ_REQUESTS") + of("INNODB_BUFFER_POOL_WRITE_REQUESTS") };
