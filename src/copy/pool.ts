@@ -7,17 +7,26 @@ import { shim, type Handle } from "../shim/ffi";
  * oracle lowers it (HB_TEST_DIRECT_MIN) so that its small files take that path under its writer too. */
 const DIRECT_MIN = Number(process.env.HB_TEST_DIRECT_MIN ?? 2 ** 20);
 
+/** The longest nap between polls while copies run at full speed, and while they run at a set rate: a paced
+ * copy's chunks take long anyway, and every wake-up of the CLI is CPU taken from the server (a paced backup
+ * under load: the main thread at 0.02 core with 16 ms, 0.01 core with 128 ms; docs/benchmarks.md). */
+const MAX_NAP_MS = 16;
+const MAX_NAP_PACED_MS = 128;
+
 export class CopyPool {
   private handle: Handle;
   private waiting = new Map<number, (bytes: number, crc: number) => void>();
   private nextId = 1;
   private results = new BigUint64Array(3 * 256); // (id, bytes or -errno, crc32c of the copy) triples
+  private rate: number;
+  private naps = 0;
 
   constructor(
     readonly threads: number,
     rateBytesPerSec: number,
     gentle = false,
   ) {
+    this.rate = rateBytesPerSec;
     const h = shim().hb_pool_new(threads, rateBytesPerSec, gentle ? 1 : 0, DIRECT_MIN) as Handle | null;
     if (!h) throw new HbError("internal", "could not start the copy threads");
     this.handle = h;
@@ -81,14 +90,21 @@ export class CopyPool {
     while (this.waiting.size > limit) {
       tick?.();
       await Bun.sleep(nap);
+      this.naps++;
       const before = this.waiting.size;
       this.poll();
-      nap = this.waiting.size < before ? 1 : Math.min(nap * 2, 16);
+      nap = this.waiting.size < before ? 1 : Math.min(nap * 2, this.rate > 0 ? MAX_NAP_PACED_MS : MAX_NAP_MS);
     }
+  }
+
+  /** How many times waitBelow has napped so far: the CLI's wake-ups while it waits for copies. */
+  get wakeups(): number {
+    return this.naps;
   }
 
   /** Bytes per second for every copy from now on (0 = no limit). */
   setRate(bytesPerSec: number): void {
+    this.rate = bytesPerSec;
     shim().hb_pool_set_rate(this.handle, bytesPerSec);
   }
 

@@ -127,4 +127,23 @@ describe("copy pool", () => {
     const r = await copy(join(tmp.path, "src"), join(tmp.path, "dst"));
     expect(r).toEqual({ bytes: 0, crc: crc32c(new Uint8Array(0)) });
   });
+
+  test("while a copy runs at a set rate, the CLI wakes a few times a second, not every 16 ms", async () => {
+    using tmp = tempDir("pool");
+    const size = 8 * MiB;
+    const data = randomFile(join(tmp.path, "src"), size);
+    const pool = new CopyPool(1, 4 * MiB); // ~2 s
+    let copied = 0;
+    pool.submit(openSync(join(tmp.path, "src"), "r"), openSync(join(tmp.path, "dst"), "wx+", 0o600), "src", (bytes) => (copied = bytes));
+    const started = performance.now();
+    await pool.waitBelow(0);
+    const seconds = (performance.now() - started) / 1000;
+    pool.close();
+    expect(copied).toBe(size);
+    expect(Buffer.compare(readFileSync(join(tmp.path, "dst")), data)).toBe(0);
+    expect(seconds).toBeGreaterThan(1.2); // the rate held it back: there was time to nap
+    // Naps of 1, 2, 4 … 128 ms: ~8 a second at most once grown; capped at 16 ms it would be ~60 a second.
+    expect(pool.wakeups).toBeGreaterThan(3);
+    expect(pool.wakeups).toBeLessThan(8 + 12 * seconds);
+  }, 20_000);
 });
