@@ -3,7 +3,8 @@
 // /proc every 100 ms (CPU seconds by thread name), and the server's CPU and the machine's shares (busy,
 // steal, iowait, idle) are taken over the same span and over a 20 s window without a backup before it.
 // Is a paced backup's cost the CPU it takes from the server?
-// HB_SOCKET and HB_SERVER_PID: a server already filled (bench/keep-server.ts prints both). Usage: bun run bench/thread-cpu.ts
+// HB_SOCKET and HB_SERVER_PID: a server already filled (bench/keep-server.ts prints both).
+// Usage: bun run bench/thread-cpu.ts
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { HB, tempDir } from "../test/helpers/harness";
@@ -32,22 +33,24 @@ const machine = () => {
   const [user, nice, system, idle, iowait, irq, softirq, steal] = read("/proc/stat")!.split("\n")[0]!.split(/\s+/).slice(1).map(Number);
   return [user! + nice! + system! + irq! + softirq!, steal!, iowait!, idle!];
 };
-/** From a start taken with start(): the span's seconds, the server's CPU in cores and the machine's shares. */
-const start = () => ({ t: Date.now(), server: cpuOf(read(`/proc/${serverPid}/stat`))!, machine: machine() });
-const since = (s: ReturnType<typeof start>) => {
-  const wall = (Date.now() - s.t) / 1000;
-  const m = machine().map((x, k) => x - s.machine[k]!);
-  const pct = (k: number) => `${((100 * m[k]!) / m.reduce((a, b) => a + b, 0)).toFixed(0)}%`;
-  const server = (cpuOf(read(`/proc/${serverPid}/stat`))! - s.server) / wall;
-  const tps = tpsBetween(load.samples, s.t, Date.now());
-  return { wall, text: `${tps.toFixed(0)} TPS, mariadbd ${server.toFixed(3)} core (${((1000 * server) / tps).toFixed(3)} ms a transaction); machine busy ${pct(0)}, steal ${pct(1)}, iowait ${pct(2)}, idle ${pct(3)}` };
-};
 
 await using work = tempDir("thread-cpu");
 await using server = await givenOrFilledServer(size);
 const serverPid = server.pid ?? Number(process.env.HB_SERVER_PID);
 if (!(serverPid > 0)) throw new Error("HB_SOCKET needs HB_SERVER_PID, the server's pid");
 const load = sysbenchRun(server, { test: "oltp_write_only", threads: 4, tables: size.tables, rows: size.rows });
+
+/** From a start taken with start(): the span's seconds, the server's CPU in cores and the machine's shares. */
+const start = () => ({ t: Date.now(), server: cpuOf(read(`/proc/${serverPid}/stat`))!, machine: machine() });
+const since = (s: ReturnType<typeof start>) => {
+  const wall = (Date.now() - s.t) / 1000;
+  const m = machine().map((x, k) => x - s.machine[k]!);
+  const pct = (k: number) => `${((100 * m[k]!) / m.reduce((a, b) => a + b, 0)).toFixed(0)}%`;
+  const cores = (cpuOf(read(`/proc/${serverPid}/stat`))! - s.server) / wall;
+  const tps = tpsBetween(load.samples, s.t, Date.now());
+  return { wall, text: `${tps.toFixed(0)} TPS, mariadbd ${cores.toFixed(3)} core (${((1000 * cores) / tps).toFixed(3)} ms a transaction); machine busy ${pct(0)}, steal ${pct(1)}, iowait ${pct(2)}, idle ${pct(3)}` };
+};
+
 await Bun.sleep(10_000);
 for (let i = 0; i < backups; i++) {
   const before = start();
@@ -59,9 +62,9 @@ for (let i = 0; i < backups; i++) {
   const threads = new Map<string, { name: string; cpu: number }>();
   while (hb.exitCode === null) {
     for (const tid of read(`/proc/${hb.pid}/stat`) ? readdirSync(`/proc/${hb.pid}/task`) : []) {
-      const name = read(`/proc/${hb.pid}/task/${tid}/comm`)?.trim();
-      const cpu = cpuOf(read(`/proc/${hb.pid}/task/${tid}/stat`));
-      if (name && cpu !== undefined) threads.set(tid, { name, cpu });
+      const stat = read(`/proc/${hb.pid}/task/${tid}/stat`);
+      const cpu = cpuOf(stat);
+      if (stat && cpu !== undefined) threads.set(tid, { name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), cpu });
     }
     await Promise.race([hb.exited, Bun.sleep(100)]);
   }
