@@ -22,12 +22,11 @@ export default defineCommand({
     const options = { json: args.json === true, quiet: args.quiet === true };
     applyOutputArgs(options);
     const { prepareBackup } = await import("../prepare");
-    const result = await prepareBackup(args.dest, options);
+    const { finishServerPrepare, recoveryServer } = await import("../prepare/server");
+    const recovery = recoveryServer(args.dest, args.recover === true ? "always" : args.recover === false ? "never" : "auto");
+    const result = await prepareBackup(args.dest, { ...options, recoveryFollows: recovery !== undefined });
     let server = {};
-    if (!result.alreadyPrepared && readManifest(result.dest).kind === "mariadb") {
-      const { finishServerPrepare } = await import("../prepare/server");
-      server = await finishServerPrepare(result.dest, args.recover === true ? "always" : args.recover === false ? "never" : "auto");
-    }
+    if (!result.alreadyPrepared && readManifest(result.dest).kind === "mariadb") server = await finishServerPrepare(result.dest, recovery);
     if (!result.alreadyPrepared) {
       const { recordHashes } = await import("../verify/hashes");
       recordHashes(result.dest, result.unchanged); // what hb verify checks against, taken after recovery changed the files

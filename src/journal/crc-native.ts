@@ -3,7 +3,8 @@
 // that was never built) the JS one is used.
 import { crc32c } from "./crc32c";
 
-export type Crc = (buf: Uint8Array) => number;
+/** CRC32C of buf, continued from seed (an earlier result) when given. */
+export type Crc = (buf: Uint8Array, seed?: number) => number;
 
 let native: Crc | null | undefined;
 
@@ -14,10 +15,11 @@ export async function fastCrc(): Promise<Crc> {
     try {
       const { shim } = await import("../shim/ffi");
       const f = shim().hb_crc32c;
-      const fn: Crc = (buf) => f(0, buf, buf.length) >>> 0;
+      const fn: Crc = (buf, seed = 0) => f(seed, buf, buf.length) >>> 0;
       const probe = new TextEncoder().encode("123456789 hb journal");
-      if (fn(probe) === crc32c(probe) && fn(new Uint8Array(0)) === 0) native = fn;
+      if (fn(probe) === crc32c(probe) && fn(probe, 0xffffffff) === crc32c(probe, 0xffffffff) && fn(new Uint8Array(0)) === 0)
+        native = fn;
     } catch {}
   }
-  return native ?? ((buf) => crc32c(buf));
+  return native ?? crc32c;
 }

@@ -15,6 +15,7 @@ import type { Unchanged } from "./unchanged";
 export interface PrepareOptions {
   json?: boolean;
   quiet?: boolean;
+  recoveryFollows?: boolean; // crash recovery rewrites the files after: no use carrying their CRCs through the replay
 }
 
 export interface PrepareResult {
@@ -55,7 +56,8 @@ export async function prepareBackup(destArg: string, opts: PrepareOptions = {}):
 
   const manifest = readManifest(dest);
   step("manifest read");
-  const journal = validateJournal(join(dest, ".hb", "journal"), await fastCrc());
+  const crc = await fastCrc();
+  const journal = validateJournal(join(dest, ".hb", "journal"), crc);
   info(`journal valid: ${journal.records} records, ${journal.bytes} bytes`);
   step("journal validated");
   const plan = planPrepare(manifest, journal.namespace);
@@ -65,7 +67,7 @@ export async function prepareBackup(destArg: string, opts: PrepareOptions = {}):
 
   step("planned");
   writeState(dest, "preparing");
-  const replay = materialize(dest, plan, journal.path, result.unchanged);
+  const replay = materialize(dest, plan, journal.path, opts.recoveryFollows ? undefined : crc, result.unchanged);
   step("materialized");
   writeState(dest, "prepared");
 

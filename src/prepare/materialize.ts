@@ -18,6 +18,7 @@ import { copyProblem } from "../copy/check";
 import { HbError } from "../errors";
 import { syncFs } from "../libc";
 import { fsyncPath } from "../fsync-tree";
+import type { Crc } from "../journal/crc-native";
 import { checkDestLayout } from "./layout";
 import type { Plan } from "./plan";
 import { replayJournal, type ReplayStats, type ReplayTarget } from "./replay";
@@ -55,9 +56,10 @@ function io<T>(what: string, fn: () => T): T {
 
 /**
  * Builds, replays and moves the tree into DEST. The caller has marked DEST `preparing`. `unchanged` gets the
- * files that are still their copies, byte for byte.
+ * files whose CRC32C is known: still their copies byte for byte, or overwritten in place by the replay (with
+ * `crc` given, to carry each file's CRC through its writes).
  */
-export function materialize(dest: string, plan: Plan, journal: string, unchanged: Unchanged = new Map()): ReplayStats {
+export function materialize(dest: string, plan: Plan, journal: string, crc: Crc | undefined, unchanged: Unchanged = new Map()): ReplayStats {
   const tree = join(dest, ".hb", "tree");
   const at = (path: string) => (path ? join(tree, path) : tree);
   io(`cannot create ${tree}`, () => mkdirSync(tree, { mode: 0o700 }));
@@ -79,18 +81,21 @@ export function materialize(dest: string, plan: Plan, journal: string, unchanged
       for (const p of f.paths.slice(1)) linkSync(first, at(p));
     });
     const list = targets.get(f.ident) ?? [];
-    list.push({ path: first, from: f.from, until: f.until });
+    const copy = f.copy?.crc === undefined ? undefined : { size: f.copy.size, crc: f.copy.crc };
+    list.push({ path: first, from: f.from, until: f.until, copy });
     targets.set(f.ident, list);
   }
   for (const s of plan.symlinks) io(`cannot create symlink ${at(s.path)}`, () => symlinkSync(s.target, at(s.path)));
 
-  const stats = io("cannot replay the journal", () => replayJournal(journal, targets));
+  const stats = io("cannot replay the journal", () => replayJournal(journal, targets, crc));
   for (const f of plan.files) io(`cannot set the mode of ${at(f.paths[0]!)}`, () => chmodSync(at(f.paths[0]!), f.mode));
   const uses = new Map<string, number>(); // a copy used twice was copied again for its second file
   for (const f of plan.files) if (f.copy) uses.set(f.copy.file, (uses.get(f.copy.file) ?? 0) + 1);
-  for (const f of plan.files)
-    if (f.copy?.crc !== undefined && !stats.touched.has(at(f.paths[0]!)) && uses.get(f.copy.file) === 1)
-      noteUnchanged(unchanged, at(f.paths[0]!), f.copy.crc);
+  for (const f of plan.files) {
+    const path = at(f.paths[0]!);
+    const known = stats.touched.has(path) ? stats.crcs.get(path) : f.copy?.crc;
+    if (known !== undefined && f.copy && uses.get(f.copy.file) === 1) noteUnchanged(unchanged, path, known);
+  }
   durable(tree, stats, plan, at);
 
   io(`cannot move the tree into ${dest}`, () => {

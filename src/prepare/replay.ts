@@ -1,6 +1,9 @@
 // The content pass of step 7: one sequential walk of the journal, applying each WRITE/TRUNC/FALLOC to the
-// baseline of the file incarnation it is about, if its position is in that file's replay span.
-import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
+// baseline of the file incarnation it is about, if its position is in that file's replay span. A file whose
+// copy's CRC32C is known keeps it up to date through its writes, so the hash list need not read it again.
+import { closeSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import type { Crc } from "../journal/crc-native";
+import { crcAfterChange } from "../journal/crc32c-change";
 import { RecType } from "../journal/format";
 import { contentRecords } from "../journal/reader";
 import { applyFalloc } from "./falloc";
@@ -9,12 +12,14 @@ export interface ReplayTarget {
   path: string; // absolute
   from: number; // records with from <= pos < until
   until: number;
+  copy?: { size: number; crc: number }; // the baseline's size and CRC32C, when the manifest has them
 }
 
 export interface ReplayStats {
   records: number; // applied
   bytes: number; // WRITE bytes applied
   touched: Set<string>; // paths written
+  crcs: Map<string, number>; // touched paths whose CRC32C after the replay is known without reading them
 }
 
 /** A few descriptors kept open, least recently used closed first: files are usually written in bursts. */
@@ -50,24 +55,47 @@ const targetOf = (list: readonly ReplayTarget[] | undefined, pos: number) => {
   return undefined;
 };
 
-export function replayJournal(journal: string, targets: ReadonlyMap<string, readonly ReplayTarget[]>): ReplayStats {
-  const stats: ReplayStats = { records: 0, bytes: 0, touched: new Set() };
+let scratch = new Uint8Array(65536);
+
+/** Applies a WRITE's bytes at off (inside the file's size while its CRC is known), carrying that CRC past them. */
+function write(fd: number, off: number, data: Uint8Array, file: { size: number; crc: number } | undefined, crc?: Crc) {
+  if (file && crc) {
+    if (scratch.length < data.length) scratch = new Uint8Array(data.length);
+    const before = scratch.subarray(0, data.length);
+    for (let got = 0, n; got < before.length; got += n)
+      if ((n = readSync(fd, before, got, before.length - got, off + got)) === 0) throw new Error(`short read at ${off + got}`);
+    file.crc = crcAfterChange(file.crc, before, data, file.size - off - data.length, crc);
+  }
+  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done, off + done);
+}
+
+/** Applies the journal; `crc` carries the CRC32C of targets with a `copy` through their writes. */
+export function replayJournal(journal: string, targets: ReadonlyMap<string, readonly ReplayTarget[]>, crc?: Crc): ReplayStats {
+  const stats: ReplayStats = { records: 0, bytes: 0, touched: new Set(), crcs: new Map() };
+  const files = new Map<string, { size: number; crc: number } | undefined>(); // undefined: no longer known
   const fds = new Descriptors(64);
   try {
     for (const r of contentRecords(journal)) {
       const t = targetOf(targets.get(r.ident), r.pos);
       if (!t) continue;
       const fd = fds.get(t.path);
+      if (!files.has(t.path)) files.set(t.path, crc && t.copy && { ...t.copy });
+      const file = files.get(t.path);
       if (r.type === RecType.WRITE) {
-        for (let done = 0; done < r.data.length; ) done += writeSync(fd, r.data, done, r.data.length - done, r.off + done);
+        if (file && r.off + r.data.length > file.size) files.set(t.path, undefined); // grows: hashed at the end
+        write(fd, r.off, r.data, files.get(t.path), crc);
         stats.bytes += r.data.length;
-      } else if (r.type === RecType.TRUNC) ftruncateSync(fd, r.off);
-      else applyFalloc(fd, r.mode, r.off, r.count);
+      } else {
+        files.set(t.path, undefined); // a size change or a hole: hashed at the end
+        if (r.type === RecType.TRUNC) ftruncateSync(fd, r.off);
+        else applyFalloc(fd, r.mode, r.off, r.count);
+      }
       stats.records++;
       stats.touched.add(t.path);
     }
   } finally {
     fds.closeAll();
   }
+  for (const [path, file] of files) if (file) stats.crcs.set(path, file.crc);
   return stats;
 }

@@ -5,22 +5,31 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HbError } from "../errors";
 import { log } from "../log";
+import { readManifest } from "../manifest";
 import { formatCheckpoints, parseKeyValues } from "../metadata/xtrabackup";
 import { findServer, recoverDatadir } from "./recover";
+import { checkState } from "./state";
 
 export type RecoverMode = "auto" | "always" | "never";
 
-export async function finishServerPrepare(dest: string, recover: RecoverMode): Promise<{ recovered: boolean; recoveryMs?: number }> {
+/**
+ * The mariadbd that will run crash recovery on DEST, or undefined: settled before prepare touches anything, so
+ * that --recover without a server of the backup's version fails with DEST as it was.
+ */
+export function recoveryServer(dest: string, recover: RecoverMode): string | undefined {
+  if (recover === "never" || checkState(dest) !== "complete" || readManifest(dest).kind !== "mariadb") return undefined;
   const infoFile = join(dest, "xtrabackup_info");
   const version = existsSync(infoFile) ? (parseKeyValues(readFileSync(infoFile, "utf8")).server_version ?? "") : "";
-  let out: { recovered: boolean; recoveryMs?: number } = { recovered: false };
-  if (recover !== "never") {
-    const server = findServer(version);
-    if (server) out = { recovered: true, recoveryMs: (await recoverDatadir(dest, server.path)).durationMs };
-    else if (recover === "always")
-      throw new HbError("usage", `--recover: no mariadbd of version ${version} found (set HB_MARIADBD to its path)`);
-    else log.info(`no mariadbd ${version} here: the server will run crash recovery at its first start`);
-  }
+  const server = findServer(version);
+  if (!server && recover === "always")
+    throw new HbError("usage", `--recover: no mariadbd of version ${version} found (set HB_MARIADBD to its path)`);
+  if (!server) log.info(`no mariadbd ${version} here: the server will run crash recovery at its first start`);
+  return server?.path;
+}
+
+/** After the replay: crash recovery with `server` (from recoveryServer), and backup_type full-prepared. */
+export async function finishServerPrepare(dest: string, server: string | undefined): Promise<{ recovered: boolean; recoveryMs?: number }> {
+  const out = server ? { recovered: true, recoveryMs: (await recoverDatadir(dest, server)).durationMs } : { recovered: false };
   const file = join(dest, "xtrabackup_checkpoints");
   if (existsSync(file)) {
     const c = parseKeyValues(readFileSync(file, "utf8"));

@@ -1,7 +1,8 @@
 // The raw oracle (DESIGN.md "How we know it works"): a writer preloaded with the shim mutates a directory
 // with a seeded random sequence while hb backs it up, throttled so thousands of ops overlap the copy. After
 // prepare, each thread's subtree in the backup must equal a fresh replay of that thread's ops 1..k (or
-// 1..k+1: the op in flight when the capture ended), k being the counter found in the backup.
+// 1..k+1: the op in flight when the capture ended), k being the counter found in the backup. And hb verify
+// must find every file as prepare's hash list says, which holds CRCs carried through the replay's writes.
 import { expect } from "bun:test";
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -66,6 +67,9 @@ export async function rawOracle(o: OracleOptions) {
     expect(await proc.exited).toBe(0); // every one of the writer's calls succeeded
     const prepare = await run([HB, "prepare", dest], { timeoutMs: 120_000 });
     expect(prepare.code).toBe(0);
+    const verify = await run([HB, "verify", dest], { timeoutMs: 120_000 });
+    expect(verify.stderr).toContain("entries verified");
+    expect(verify.code).toBe(0);
 
     const ks = threads.map((t) => readCounter(dest, t));
     const overlap = ks.reduce((sum, k, t) => sum + (k - before[t]!), 0);

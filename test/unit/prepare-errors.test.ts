@@ -1,12 +1,12 @@
-// hb prepare refuses damaged or incomplete backups with exit code 10 (or 7 for an unusable DEST) and
-// changes nothing in DEST when it does; a second prepare is a no-op.
+// hb prepare refuses damaged or incomplete backups with exit code 10 (or 7 for an unusable DEST, 2 for a
+// --recover it cannot honour) and changes nothing in DEST when it does; a second prepare is a no-op.
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HbError } from "../../src/errors";
 import { encodeRecord, RecType } from "../../src/journal/format";
 import { prepareBackup } from "../../src/prepare";
-import { tempDir } from "../helpers/harness";
+import { HB, run, tempDir } from "../helpers/harness";
 import { Backup, DIR, OUTSIDE, REG, snapshot } from "./prepare-fixture";
 
 const R = "1:1";
@@ -246,5 +246,25 @@ describe("prepare twice", () => {
     const second = await prepareBackup(dest, { quiet: true });
     expect(second).toMatchObject({ alreadyPrepared: true, replayedBytes: 0, files: 0 });
     expect(snapshot(dest, true)).toEqual(after);
+  });
+});
+
+describe("--recover without a server to run it", () => {
+  test("fails with exit 2 before the replay, and DEST can still be prepared", async () => {
+    const { t, b, dest } = setup();
+    using _ = t;
+    b.write("1:3", 0, "C");
+    b.finish();
+    // A server backup of a version no mariadbd here has.
+    const manifest = JSON.parse(readFileSync(join(dest, ".hb", "manifest.json"), "utf8"));
+    writeFileSync(join(dest, ".hb", "manifest.json"), JSON.stringify({ ...manifest, kind: "mariadb" }));
+    writeFileSync(join(dest, "xtrabackup_info"), "server_version = 99.9.9-MariaDB\n");
+    const before = snapshot(dest, true);
+    const r = await run([HB, "prepare", "--recover", dest]);
+    expect(r.stderr).toContain("no mariadbd of version 99.9.9-MariaDB found");
+    expect(r.code).toBe(2);
+    expect(snapshot(dest, true)).toEqual(before);
+    expect((await run([HB, "prepare", "--no-recover", dest])).code).toBe(0);
+    expect(snapshot(dest).f).toBe(`file 644 "Content"`);
   });
 });

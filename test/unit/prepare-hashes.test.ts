@@ -1,6 +1,7 @@
 // The hash list at the end of prepare: files still byte for byte their copies keep the CRC32C the copier
-// recorded (prepare checked it before it began) instead of being read again; a file that replay wrote, or
-// that changed afterwards (as the server's crash recovery changes files), is hashed from what is there.
+// recorded (prepare checked it before it began) instead of being read again, and files that replay wrote within
+// their size get that CRC carried through each write; a file that replay grew, truncated or punched, or that
+// changed afterwards (as the server's crash recovery changes files), is hashed from what is there.
 import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ const R = "1:1";
 const crcOf = (s: string) => crcHex(crc32c(new TextEncoder().encode(s)));
 
 describe("prepare's hash list", () => {
-  test("reuses the copy's CRC32C only for files neither replay nor anything later wrote", async () => {
+  test("knows the CRC32C of files left as copied or overwritten in place, and reads the rest", async () => {
     using t = tempDir("hb-prepare-hashes");
     const dest = join(t.path, "backup");
     const b = new Backup(dest).root(R);
@@ -23,14 +24,21 @@ describe("prepare's hash list", () => {
       ["a", "1:3", REG | 0o644],
       ["g", "1:4", REG | 0o644],
       ["h", "1:5", REG | 0o644],
+      ["k", "1:6", REG | 0o644],
+      ["m", "1:7", REG | 0o644],
     ]);
     b.copy("1:3", "alpha");
     b.copy("1:4", "gggg");
     b.write("1:4", 0, "GG"); // replayed over g's copy
     b.copy("1:5", "hhhh");
+    b.copy("1:6", "kkkk");
+    b.write("1:6", 2, "KKK"); // grows k: no longer known
+    b.copy("1:7", "mmmm");
+    b.write("1:7", 0, "M");
+    b.trunc("1:7", 2); // no longer known
     b.finish();
     const r = await prepareBackup(dest, { quiet: true });
-    expect([...r.unchanged.values()].map((u) => u.crc32c).sort()).toEqual([crcOf("alpha"), crcOf("hhhh")].sort());
+    expect([...r.unchanged.values()].map((u) => u.crc32c).sort()).toEqual([crcOf("alpha"), crcOf("GGgg"), crcOf("hhhh")].sort());
 
     await Bun.sleep(20); // past the file system's timestamp tick, as any later writer is
     writeFileSync(join(dest, "h"), "HHHH"); // same inode and size, new content
@@ -39,5 +47,7 @@ describe("prepare's hash list", () => {
     expect(list.a.crc32c).toBe(crcOf("alpha"));
     expect(list.g.crc32c).toBe(crcOf("GGgg"));
     expect(list.h.crc32c).toBe(crcOf("HHHH"));
+    expect(list.k.crc32c).toBe(crcOf("kkKKK"));
+    expect(list.m.crc32c).toBe(crcOf("Mm"));
   });
 });
