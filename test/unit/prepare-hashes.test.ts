@@ -50,4 +50,20 @@ describe("prepare's hash list", () => {
     expect(list.k.crc32c).toBe(crcOf("kkKKK"));
     expect(list.m.crc32c).toBe(crcOf("Mm"));
   });
+
+  test("carries no CRC through the replay when crash recovery is to rewrite the files", async () => {
+    using t = tempDir("hb-prepare-hashes");
+    const dest = join(t.path, "backup");
+    const b = new Backup(dest).root(R);
+    b.list(R, DIR | 0o755, [
+      ["a", "1:3", REG | 0o644],
+      ["g", "1:4", REG | 0o644],
+    ]);
+    b.copy("1:3", "alpha");
+    b.copy("1:4", "gggg");
+    b.write("1:4", 0, "GG");
+    b.finish();
+    const r = await prepareBackup(dest, { quiet: true, recoveryFollows: true });
+    expect([...r.unchanged.values()].map((u) => u.crc32c)).toEqual([crcOf("alpha")]);
+  });
 });
