@@ -15,27 +15,25 @@ import { Backup, DIR, REG } from "./prepare-fixture";
 const R = "1:1";
 const crcOf = (s: string) => crcHex(crc32c(new TextEncoder().encode(s)));
 
+/** A backup of one directory of regular files, each copied with the content given; `id` names a file's ident. */
+function backupOf(dir: string, contents: Record<string, string>) {
+  const dest = join(dir, "backup");
+  const names = Object.keys(contents);
+  const id = (name: string) => `1:${3 + names.indexOf(name)}`;
+  const b = new Backup(dest).root(R);
+  b.list(R, DIR | 0o755, names.map((n) => [n, id(n), REG | 0o644]));
+  for (const n of names) b.copy(id(n), contents[n]!);
+  return { dest, b, id };
+}
+
 describe("prepare's hash list", () => {
   test("knows the CRC32C of files left as copied or overwritten in place, and reads the rest", async () => {
     using t = tempDir("hb-prepare-hashes");
-    const dest = join(t.path, "backup");
-    const b = new Backup(dest).root(R);
-    b.list(R, DIR | 0o755, [
-      ["a", "1:3", REG | 0o644],
-      ["g", "1:4", REG | 0o644],
-      ["h", "1:5", REG | 0o644],
-      ["k", "1:6", REG | 0o644],
-      ["m", "1:7", REG | 0o644],
-    ]);
-    b.copy("1:3", "alpha");
-    b.copy("1:4", "gggg");
-    b.write("1:4", 0, "GG"); // replayed over g's copy
-    b.copy("1:5", "hhhh");
-    b.copy("1:6", "kkkk");
-    b.write("1:6", 2, "KKK"); // grows k: no longer known
-    b.copy("1:7", "mmmm");
-    b.write("1:7", 0, "M");
-    b.trunc("1:7", 2); // no longer known
+    const { dest, b, id } = backupOf(t.path, { a: "alpha", g: "gggg", h: "hhhh", k: "kkkk", m: "mmmm" });
+    b.write(id("g"), 0, "GG"); // replayed over g's copy
+    b.write(id("k"), 2, "KKK"); // grows k: no longer known
+    b.write(id("m"), 0, "M");
+    b.trunc(id("m"), 2); // no longer known
     b.finish();
     const r = await prepareBackup(dest, { quiet: true });
     expect([...r.unchanged.values()].map((u) => u.crc32c).sort()).toEqual([crcOf("alpha"), crcOf("GGgg"), crcOf("hhhh")].sort());
@@ -53,15 +51,8 @@ describe("prepare's hash list", () => {
 
   test("carries no CRC through the replay when crash recovery is to rewrite the files", async () => {
     using t = tempDir("hb-prepare-hashes");
-    const dest = join(t.path, "backup");
-    const b = new Backup(dest).root(R);
-    b.list(R, DIR | 0o755, [
-      ["a", "1:3", REG | 0o644],
-      ["g", "1:4", REG | 0o644],
-    ]);
-    b.copy("1:3", "alpha");
-    b.copy("1:4", "gggg");
-    b.write("1:4", 0, "GG");
+    const { dest, b, id } = backupOf(t.path, { a: "alpha", g: "gggg" });
+    b.write(id("g"), 0, "GG");
     b.finish();
     const r = await prepareBackup(dest, { quiet: true, recoveryFollows: true });
     expect([...r.unchanged.values()].map((u) => u.crc32c)).toEqual([crcOf("alpha")]);
