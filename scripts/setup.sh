@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# What hb's demo and tests need on a fresh Debian 12 machine: MariaDB (server and mariabackup, for the
-# comparisons), sysbench, a C compiler and valgrind. Installing mariadb-server must not start a server of
-# its own: a policy-rc.d that denies every action keeps the package scripts from starting services.
+# What hb's demo and tests need on a fresh Debian 12 machine: MariaDB (the server, mariabackup for the
+# comparisons, and the engine and compression plugins the layout tests load), sysbench, a C compiler and
+# valgrind. Installing mariadb-server must not start a server of its own: a policy-rc.d that denies every
+# action keeps the package scripts from starting services.
 set -euo pipefail
-need=(mariadb-server mariadb-backup sysbench gcc libc6-dev valgrind)
+need=(mariadb-server mariadb-backup sysbench gcc libc6-dev valgrind
+  mariadb-plugin-rocksdb mariadb-plugin-mroonga mariadb-plugin-provider-lz4 mariadb-plugin-provider-lzma
+  mariadb-plugin-provider-snappy mariadb-plugin-provider-bzip2 mariadb-plugin-provider-lzo)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -eq 0 ] && [ "${CI:-}" != "true" ]; then exit 0; fi
