@@ -8,6 +8,8 @@ import { Capture } from "../capture/control";
 import { connect, type ConnectionFlags } from "../connect/client";
 import { resolveConnection } from "../connect/options";
 import { captureRoots, discover, type ServerInfo } from "../discover/server";
+import { checkRemoteCaptured } from "../discover/remote-check";
+import { sourceLayoutOf, writeLayoutRecord } from "../discover/record";
 import { preflight } from "../discover/preflight";
 import { BackupStages } from "../locks/backup-stage";
 import { SafeSlave } from "../locks/safe-slave";
@@ -189,6 +191,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       debugSync("stage-block-commit");
       coords = await readCoordinates(db, second, { slaveInfo: o.slaveInfo });
       ddl = parseServerDdlLog(join(info.datadir, "ddl.log")); // complete: DDL is blocked from BLOCK_DDL on
+      checkRemoteCaptured(info.datadir, roots.map((r) => r.source));
       step("coordinates");
       session.end();
       step("capture ended");
@@ -205,6 +208,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       for (const d of disagreements) log.warn(`DDL log: ${d}`);
       writeDdlLog(dest, ddl);
       writeServerMetadata(dest, { info, coords, lockTimeMs, argv: o.argv, startedAt, stats });
+      writeLayoutRecord(dest, { source: sourceLayoutOf(info) });
       debugSync("metadata");
       await session.finish("mariadb");
       step("synced");

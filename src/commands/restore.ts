@@ -19,6 +19,10 @@ export default defineCommand({
     },
     move: { type: "boolean", description: "Rename files instead of copying them (same filesystem; the backup is used up)" },
     "force-non-empty-directories": { type: "boolean", description: "Restore into a directory that already has files (none is overwritten)" },
+    "tables-in-datadir": {
+      type: "boolean",
+      description: "Keep tables created with DATA/INDEX DIRECTORY in the datadir instead of putting them back where the source had them",
+    },
     ...outputArgs,
   },
   async run({ args }) {
@@ -30,6 +34,7 @@ export default defineCommand({
       defaultsFile: args["defaults-file"],
       move: args.move === true,
       forceNonEmpty: args["force-non-empty-directories"] === true,
+      tablesInDatadir: args["tables-in-datadir"] === true,
     });
     if (options.json) printJson(result);
   },

@@ -40,11 +40,6 @@ export async function preflight(db: Db, info: ServerInfo, dest: string, o: Prefl
     const slaves = await db.query<unknown[]>("SHOW ALL SLAVES STATUS");
     if (!slaves.length) warnings.push("--slave-info: this server is not a replica; no xtrabackup_slave_info will be written");
   }
-  const external = await db.query<{ t: string }[]>(
-    "SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) AS t FROM information_schema.TABLES WHERE CREATE_OPTIONS LIKE '%DATA DIRECTORY%' OR CREATE_OPTIONS LIKE '%INDEX DIRECTORY%' LIMIT 5",
-  );
-  if (external.length)
-    throw new HbError("usage", `tables with DATA/INDEX DIRECTORY are not supported yet: ${external.map((r) => r.t).join(", ")}`);
   if (!o.noSpaceCheck) {
     const [size] = await db.query<{ bytes: string | null }[]>(
       "SELECT SUM(DATA_LENGTH + INDEX_LENGTH + DATA_FREE) AS bytes FROM information_schema.TABLES",

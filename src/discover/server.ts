@@ -3,15 +3,11 @@ import { readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { HbError } from "../errors";
 import type { Db } from "../connect/client";
+import { dataFilesOf, layoutRoots, remoteLinks, type SourceLayout } from "./layout";
 
-export interface ServerInfo {
+export interface ServerInfo extends SourceLayout {
   flavor: "mariadb" | "mysql";
   version: string;
-  datadir: string;
-  innodbDataHomeDir: string;
-  innodbLogGroupHomeDir: string;
-  innodbUndoDirectory: string;
-  ariaLogDir: string;
   logBin: boolean;
   logBinBasename?: string;
   relayLogBasename?: string;
@@ -57,12 +53,14 @@ export async function discover(db: Db): Promise<ServerInfo> {
     throw new HbError("shim", `cannot read the server's pid file ${pidFile}: ${(e as Error).message}`, "run hb on the server's host, as root or the server's user");
   }
   if (!Number.isSafeInteger(pid) || pid <= 0) throw new HbError("shim", `the server's pid file ${pidFile} does not hold a pid`);
+  const innodbDataHomeDir = inData(v.innodb_data_home_dir);
   const isMaria = /mariadb/i.test(`${v.version} ${v.version_comment}`);
   return {
     flavor: isMaria ? "mariadb" : "mysql",
     version: v.version ?? "",
     datadir,
-    innodbDataHomeDir: inData(v.innodb_data_home_dir),
+    innodbDataHomeDir,
+    dataFiles: dataFilesOf(v.innodb_data_file_path ?? "ibdata1:12M:autoextend", innodbDataHomeDir),
     innodbLogGroupHomeDir: inData(v.innodb_log_group_home_dir),
     innodbUndoDirectory: inData(v.innodb_undo_directory),
     ariaLogDir: inData(v.aria_log_dir_path),
@@ -79,11 +77,5 @@ export async function discover(db: Db): Promise<ServerInfo> {
   };
 }
 
-/** The directories to capture: the datadir and whatever InnoDB or Aria keeps outside it; none inside another. */
-export function captureRoots(info: ServerInfo): string[] {
-  const all = [info.datadir, info.innodbDataHomeDir, info.innodbLogGroupHomeDir, info.innodbUndoDirectory, info.ariaLogDir];
-  const under = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
-  const roots: string[] = [];
-  for (const dir of all) if (!roots.some((r) => under(dir, r))) roots.push(dir);
-  return roots.filter((r, i) => !roots.some((o, j) => j !== i && under(r, o) && r !== o));
-}
+/** The directories to capture (docs/layout.md): the datadir first, then whatever of the server's lives outside it. */
+export const captureRoots = (info: ServerInfo): string[] => layoutRoots(info, remoteLinks(info.datadir));

@@ -9,6 +9,7 @@ import { readManifest } from "../manifest";
 import { checkDestLayout } from "./layout";
 import { checkCopies, materialize, treeTop } from "./materialize";
 import { planPrepare } from "./plan";
+import { placeServerFiles } from "./placement";
 import { checkState } from "./state";
 import type { Unchanged } from "./unchanged";
 
@@ -69,6 +70,7 @@ export async function prepareBackup(destArg: string, opts: PrepareOptions = {}):
   writeState(dest, "preparing");
   const replay = materialize(dest, plan, journal.path, opts.recoveryFollows ? undefined : crc, result.unchanged);
   step("materialized");
+  placeServerFiles(dest, manifest.roots);
   writeState(dest, "prepared");
 
   Object.assign(result, {

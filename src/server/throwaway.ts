@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HbError } from "../errors";
+import { confinedPathArgs } from "./confined";
 
 const CANDIDATES = ["/usr/sbin/mariadbd", "/usr/local/mysql/bin/mariadbd", "/usr/bin/mariadbd"];
 
@@ -42,6 +43,7 @@ export async function withThrowawayServer<T>(
       serverPath,
       ...(existsSync(cnf) ? [`--defaults-file=${cnf}`] : ["--no-defaults"]),
       `--datadir=${datadir}`,
+      ...confinedPathArgs(datadir),
       `--socket=${join(run, "s")}`,
       `--pid-file=${join(run, "pid")}`,
       `--log-error=${errFile}`,

@@ -1,0 +1,65 @@
+// DEST/hb_layout.json (docs/layout.md): the source's layout as the backup found it, and, once prepared, where
+// each file that prepare brought into DEST's standard places came from, for restore to put it back.
+import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { HbError } from "../errors";
+import type { SourceLayout, SystemKind } from "./layout";
+
+export const LAYOUT_FILE = "hb_layout.json";
+
+/** A file prepare moved: `path` in DEST (top level, or db/t.ibd for a remote table file), `origin` on the source. */
+export interface PlacedFile {
+  path: string;
+  origin: string;
+  kind: SystemKind | "remote";
+  via?: "isl" | "symlink"; // remote only: how the source's datadir pointed at it
+  link?: string; // remote only: the .isl or symlink, datadir-relative
+}
+
+export interface LayoutRecord {
+  source: SourceLayout;
+  placed?: PlacedFile[];
+}
+
+const isText = (s: unknown) => typeof s === "string" && s !== "";
+
+export function readLayoutRecord(dest: string): LayoutRecord | undefined {
+  const file = join(dest, LAYOUT_FILE);
+  if (!existsSync(file)) return undefined;
+  let r: LayoutRecord;
+  try {
+    r = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new HbError("damaged", `cannot read ${file}: ${(e as Error).message}`, "take a new backup");
+  }
+  const s = r?.source;
+  const ok =
+    s && [s.datadir, s.innodbDataHomeDir, s.innodbLogGroupHomeDir, s.innodbUndoDirectory, s.ariaLogDir].every(isText) &&
+    Array.isArray(s.dataFiles) && s.dataFiles.every(isText) &&
+    (r.placed === undefined || (Array.isArray(r.placed) && r.placed.every((p) => isText(p?.path) && isText(p.origin) && isText(p.kind))));
+  if (!ok) throw new HbError("damaged", `${file} is not a layout record`, "take a new backup");
+  return r;
+}
+
+/** Written whole (tmp, fsync, rename): a record is never half there. */
+export function writeLayoutRecord(dest: string, r: LayoutRecord): void {
+  const file = join(dest, LAYOUT_FILE);
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(r, null, 1)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export const sourceLayoutOf = (l: SourceLayout): SourceLayout => ({
+  datadir: l.datadir,
+  innodbDataHomeDir: l.innodbDataHomeDir,
+  innodbLogGroupHomeDir: l.innodbLogGroupHomeDir,
+  innodbUndoDirectory: l.innodbUndoDirectory,
+  ariaLogDir: l.ariaLogDir,
+  dataFiles: l.dataFiles,
+});

@@ -1,0 +1,16 @@
+// Under the final lock (DDL blocked): every remote table file the datadir points at must be in a captured
+// directory. One created during the backup somewhere else was never journaled: the backup fails, naming it,
+// rather than succeed without it (docs/layout.md).
+import { HbError } from "../errors";
+import { remoteLinks, uncaptured } from "./layout";
+
+export function checkRemoteCaptured(datadir: string, roots: string[]): void {
+  const missed = uncaptured(remoteLinks(datadir), roots);
+  if (!missed.length) return;
+  const list = missed.map((r) => `${r.link} → ${r.target}`).join(", ");
+  throw new HbError(
+    "capture",
+    `table files were created during the backup in directories it does not capture: ${list}`,
+    "run the backup again: it captures every DATA DIRECTORY / INDEX DIRECTORY that exists when it starts",
+  );
+}
