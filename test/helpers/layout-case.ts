@@ -31,7 +31,7 @@ export interface LayoutCase {
   /** Writes the case's own files (key files, directories) into `dir` before the source starts. */
   files?: (dir: string) => void;
   /** mariadb-install-db options the datadir needs from its creation on (e.g. a page size); default: a copy of the usual one. */
-  installArgs?: string[];
+  installArgs?: string[] | ((dir: string) => string[]);
   /** Creates the tables (and any state) the case is about, before the backup. */
   setup: (db: Connection) => Promise<void>;
   /** One small write; called over and over on a connection of its own while the backup runs. */
@@ -39,6 +39,8 @@ export interface LayoutCase {
   /** The restored server's options must be derived from the new location by these restore options. */
   restoreArgs?: (at: CasePlace) => string[];
   prepareArgs?: (dir: string) => string[];
+  /** Checks on the prepared backup, before restore (e.g. a server started on it directly). */
+  afterPrepare?: (dest: string, dir: string) => Promise<void>;
   backupArgs?: string[];
   /** Read the source's binlog through the source (required when it is encrypted). */
   remoteBinlog?: boolean;
@@ -122,7 +124,8 @@ export async function runLayoutCase(c: LayoutCase): Promise<CaseResult> {
   mkdirSync(dir);
   c.files?.(dir);
   const args = (at: CasePlace) => c.serverArgs?.(at) ?? [];
-  const datadir = c.installArgs ? await installDatadir(join(work.path, "source-data"), c.installArgs) : undefined;
+  const installArgs = typeof c.installArgs === "function" ? c.installArgs(dir) : c.installArgs;
+  const datadir = installArgs ? await installDatadir(join(work.path, "source-data"), installArgs) : undefined;
   await using source = await startMariaDB({ binlog: true, serverId: 1, datadir, extraArgs: args({ role: "source", dir }) });
   const setupDb = await source.connect();
   await c.setup(setupDb);
@@ -148,6 +151,7 @@ export async function runLayoutCase(c: LayoutCase): Promise<CaseResult> {
     c.control === "mariabackup"
       ? await timed("mariabackup --prepare", ["mariabackup", "--prepare", `--target-dir=${dest}`])
       : await timed("hb prepare", [HB, "prepare", ...(c.prepareArgs?.(dir) ?? []), dest]);
+  await c.afterPrepare?.(dest, dir);
   const place: CasePlace = { role: "restored", dir, datadir: restored };
   const restore =
     c.control === "mariabackup"
