@@ -3,13 +3,19 @@
 // and verify (what the hash list covers).
 import { readdirSync } from "node:fs";
 import { HbError } from "../errors";
-import { WORK_DIR } from "./files";
+import { DDL_LOG, SEALED, WORK_DIR } from "./files";
 
-const OTHER_ROOT = /^hb_root\d+$/; // a capture root outside the datadir: data, not a record
+// By exact name: a database may be called hb_anything or xtrabackup_anything, and is data.
+const RECORDS = new Set([
+  WORK_DIR,
+  DDL_LOG,
+  ...Object.values(SEALED),
+  "backup-my.cnf",
+  ...["checkpoints", "binlog_info", "info", "slave_info", "galera_info", "binlog_pos_innodb", "tablespaces"].map((n) => `xtrabackup_${n}`),
+]);
 
-/** True for `.hb`, `hb_*` records, `xtrabackup_*` and `backup-my.cnf`. */
-export const isBackupRecord = (name: string) =>
-  name === WORK_DIR || name === "backup-my.cnf" || name.startsWith("xtrabackup_") || (name.startsWith("hb_") && !OTHER_ROOT.test(name));
+/** True for the backup's own records: `.hb`, hb's `hb_*` files, XtraBackup's `xtrabackup_*` files, `backup-my.cnf`. */
+export const isBackupRecord = (name: string) => RECORDS.has(name);
 
 /** Throws unless DEST holds only the backup's records, none of them named like an entry of the tree. */
 export function checkDestLayout(dest: string, treeTop: Iterable<string>): void {

@@ -12,7 +12,10 @@ export const DATA_REL = `${WORK_DIR}/data`;
 
 export type HbRecord = "state" | "manifest" | "hashes" | "journal";
 const WORKING: Record<HbRecord, string> = { state: "state", manifest: "manifest.json", hashes: "hashes.json", journal: "journal" };
-export const SEALED: Record<HbRecord, string> = { state: "hb_state", manifest: "hb_manifest.json", hashes: "hb_hashes.json", journal: "hb_journal" };
+// Each with a dot: a database directory's name cannot have one (the server encodes it), so none can clash.
+export const SEALED: Record<HbRecord, string> = { state: "hb_state.txt", manifest: "hb_manifest.json", hashes: "hb_hashes.json", journal: "hb_journal.bin" };
+/** hb's top-level files besides the sealed records. */
+export const DDL_LOG = "hb_ddl.log";
 
 /** Where a record is written while hb works on DEST. */
 export const workingPath = (dest: string, r: HbRecord) => join(dest, WORK_DIR, WORKING[r]);

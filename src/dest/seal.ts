@@ -1,5 +1,5 @@
 // Prepare's last step: a prepared DEST is a clean datadir. A server lists every directory of its datadir as a
-// database, so hb's records leave .hb for top-level hb_* files, the journal is removed (kept as hb_journal
+// database, so hb's records leave .hb for top-level hb_* files, the journal is removed (kept as hb_journal.bin
 // with --keep-journal), and .hb goes. Each step can be run again: a record already moved is found sealed.
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { fsyncPath } from "../fsync-tree";

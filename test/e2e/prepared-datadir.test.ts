@@ -1,6 +1,6 @@
 // A prepared DEST is a clean datadir (the xtrabackup habit: `mv DEST /var/lib/mysql`): a server started
 // directly on it lists exactly the source's databases, mariadb-dump and mariadb-upgrade run clean on it, the
-// journal is gone (kept as hb_journal with --keep-journal), and hb verify still works.
+// journal is gone (kept as hb_journal.bin with --keep-journal), and hb verify still works.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -43,16 +43,16 @@ describe("a prepared DEST", () => {
     const dest = await prepared("plain");
     const top = readdirSync(dest);
     expect(top).not.toContain(".hb");
-    expect(top.filter((n) => n.startsWith("hb_")).sort()).toEqual(["hb_ddl.log", "hb_hashes.json", "hb_manifest.json", "hb_state"]);
-    expect(readFileSync(join(dest, "hb_state"), "utf8").trim()).toBe("prepared");
+    expect(top.filter((n) => n.startsWith("hb_")).sort()).toEqual(["hb_ddl.log", "hb_hashes.json", "hb_manifest.json", "hb_state.txt"]);
+    expect(readFileSync(join(dest, "hb_state.txt"), "utf8").trim()).toBe("prepared");
     expect((await run([HB, "verify", dest])).code).toBe(0);
     expect((await run([HB, "prepare", dest])).stderr).toContain("already prepared");
     expect(existsSync(join(dest, ".hb"))).toBe(false); // the re-run did not bring it back
   }, 120_000);
 
-  test("--keep-journal keeps the journal as hb_journal", async () => {
+  test("--keep-journal keeps the journal as hb_journal.bin", async () => {
     const dest = await prepared("kept", ["--keep-journal"]);
-    expect(existsSync(join(dest, "hb_journal"))).toBe(true);
+    expect(existsSync(join(dest, "hb_journal.bin"))).toBe(true);
     expect(existsSync(join(dest, ".hb"))).toBe(false);
     expect((await run([HB, "verify", dest])).code).toBe(0);
   }, 120_000);
