@@ -4,7 +4,7 @@ import { realpathSync, statSync } from "node:fs";
 import { HbError } from "../errors";
 import { log } from "../log";
 import { Capture } from "../capture/control";
-import { prepareDest } from "./dest";
+import { prepareDest } from "../dest";
 import { Session } from "./session";
 
 export interface RawBackupOptions {

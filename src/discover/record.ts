@@ -2,10 +2,9 @@
 // each file that prepare brought into DEST's standard places came from, for restore to put it back.
 import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { LAYOUT_RECORD } from "../dest/files";
 import { HbError } from "../errors";
 import type { SourceLayout, SystemKind } from "./layout";
-
-export const LAYOUT_FILE = "hb_layout.json";
 
 /** A file prepare moved: `path` in DEST (top level, or db/t.ibd for a remote table file), `origin` on the source. */
 export interface PlacedFile {
@@ -24,7 +23,7 @@ export interface LayoutRecord {
 const isText = (s: unknown) => typeof s === "string" && s !== "";
 
 export function readLayoutRecord(dest: string): LayoutRecord | undefined {
-  const file = join(dest, LAYOUT_FILE);
+  const file = join(dest, LAYOUT_RECORD);
   if (!existsSync(file)) return undefined;
   let r: LayoutRecord;
   try {
@@ -43,7 +42,7 @@ export function readLayoutRecord(dest: string): LayoutRecord | undefined {
 
 /** Written whole (tmp, fsync, rename): a record is never half there. */
 export function writeLayoutRecord(dest: string, r: LayoutRecord): void {
-  const file = join(dest, LAYOUT_FILE);
+  const file = join(dest, LAYOUT_RECORD);
   const tmp = `${file}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   try {

@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { HbError } from "../errors";
 import { fsyncPath } from "../fsync-tree";
 import { log } from "../log";
-import type { ManifestRoot } from "../manifest";
+import { isBackupRecord, type ManifestRoot } from "../dest";
 import { systemKind } from "../discover/layout";
 import { readLayoutRecord, writeLayoutRecord, type PlacedFile } from "../discover/record";
 
@@ -63,7 +63,7 @@ export function placeServerFiles(dest: string, roots: readonly ManifestRoot[]): 
 
   const extra = new Set(roots.filter((r) => r.dest).map((r) => r.dest.split("/")[0]!));
   for (const db of readdirSync(dest, { withFileTypes: true })) {
-    if (!db.isDirectory() || extra.has(db.name) || db.name === ".hb") continue;
+    if (!db.isDirectory() || extra.has(db.name) || isBackupRecord(db.name)) continue;
     for (const name of readdirSync(join(dest, db.name))) {
       const link = `${db.name}/${name}`;
       const isl = name.endsWith(".isl");

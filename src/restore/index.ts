@@ -5,8 +5,7 @@ import { chownSync, cpSync, existsSync, lchownSync, lstatSync, mkdirSync, readdi
 import { join, resolve } from "node:path";
 import { HbError } from "../errors";
 import { log } from "../log";
-import { readManifest } from "../manifest";
-import { readState } from "../prepare/state";
+import { isBackupRecord, readManifest, readState } from "../dest";
 import { readLayoutRecord } from "../discover/record";
 import { checkRemoteTargets, placeRemote, placementOf, serverOptions } from "./placement";
 
@@ -24,8 +23,6 @@ export interface RestoreResult {
   entries: number;
   startCommand: string;
 }
-
-const METADATA = (name: string) => name === ".hb" || name.startsWith("xtrabackup_") || name.startsWith("hb_") || name === "backup-my.cnf";
 
 /** A process whose working directory is `dir`: mariadbd chdir()s into its datadir. */
 function serverRunningIn(dir: string): number | undefined {
@@ -77,7 +74,7 @@ export function restoreBackup(destArg: string, o: RestoreOptions): RestoreResult
     entries++;
   };
   for (const name of readdirSync(dest)) {
-    if (METADATA(name) || places.has(name)) continue;
+    if (isBackupRecord(name) || places.has(name)) continue;
     put(join(dest, name), join(datadir, name));
   }
   for (const [inDest, target] of places) {

@@ -1,8 +1,10 @@
-// `.hb/manifest.json`: what the copier listed and copied, and at which journal position (docs/journal.md
-// "Manifest"). Written by backup when the copy is complete; read by prepare.
+// The manifest (`.hb/manifest.json`, `hb_manifest.json` once sealed): what the copier listed and copied, and at
+// which journal position (docs/journal.md "Manifest"). Written by backup when the copy is complete; read by
+// prepare, restore and verify.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { join } from "node:path";
-import { HbError } from "./errors";
+import { dirname } from "node:path";
+import { HbError } from "../errors";
+import { DATA_REL, WORK_DIR, recordName, recordPath, workingPath } from "./files";
 
 export interface ManifestRoot {
   dest: string; // path of this root's tree inside DEST; "" = DEST itself
@@ -24,7 +26,7 @@ export interface ManifestListing {
 export interface ManifestCopy {
   ident: string;
   seq: number; // journal head read before the first byte was read
-  file: string; // relative to DEST, under .hb/data/
+  file: string; // relative to DEST, under DATA_REL
   size: number;
   mode: number;
   crc?: number; // CRC32C of the copy as written (absent in backups of older hb)
@@ -42,14 +44,12 @@ export interface Manifest {
   include?: string[]; // when set, only these files of user database directories (and the system databases)
 }
 
-export const manifestPath = (dest: string) => join(dest, ".hb", "manifest.json");
-
 const IDENT = /^\d+:\d+$/;
 const isName = (s: unknown) => typeof s === "string" && s !== "" && s !== "." && s !== ".." && !s.includes("/") && !s.includes("\0");
 const isSeq = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
 const isDataFile = (s: unknown) =>
-  typeof s === "string" && s.startsWith(".hb/data/") && s.slice(9).split("/").every(isName);
-const isDest = (s: unknown) => s === "" || (typeof s === "string" && !s.startsWith(".hb") && s.split("/").every(isName));
+  typeof s === "string" && s.startsWith(`${DATA_REL}/`) && s.slice(DATA_REL.length + 1).split("/").every(isName);
+const isDest = (s: unknown) => s === "" || (typeof s === "string" && !s.startsWith(WORK_DIR) && s.split("/").every(isName));
 
 /** The first thing wrong with a parsed manifest, or undefined. */
 function problem(m: Manifest): string | undefined {
@@ -81,12 +81,12 @@ function problem(m: Manifest): string | undefined {
 
 /** Reads and checks DEST's manifest; a missing or unreadable one means DEST is not a finished backup. */
 export function readManifest(dest: string): Manifest {
-  const file = manifestPath(dest);
+  const file = recordPath(dest, "manifest");
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new HbError("damaged", `${dest} is not an hb backup (no .hb/manifest.json)`);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new HbError("damaged", `${dest} is not an hb backup (no ${recordName("manifest")})`);
     throw new HbError("io", `cannot read ${file}: ${(e as Error).message}`);
   }
   let m: Manifest;
@@ -103,7 +103,7 @@ export function readManifest(dest: string): Manifest {
 
 /** Writes the manifest durably: a temporary file, fsync, rename over the old one, fsync of the directory. */
 export function writeManifest(dest: string, m: Manifest): void {
-  const file = manifestPath(dest);
+  const file = workingPath(dest, "manifest");
   const tmp = `${file}.tmp`;
   const fd = openSync(tmp, "w", 0o600);
   try {
@@ -113,7 +113,7 @@ export function writeManifest(dest: string, m: Manifest): void {
     closeSync(fd);
   }
   renameSync(tmp, file);
-  const dir = openSync(join(dest, ".hb"), "r");
+  const dir = openSync(dirname(file), "r");
   try {
     fsyncSync(dir);
   } finally {

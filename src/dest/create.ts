@@ -1,24 +1,17 @@
-// The backup directory: checked before anything is written, created private, and marked with its state
-// so that prepare can tell a finished backup from an interrupted one.
+// The backup directory: checked before anything is written, and created private.
 import {
   chmodSync,
-  closeSync,
   constants,
   existsSync,
-  fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
   realpathSync,
-  renameSync,
   statSync,
-  writeSync,
 } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { HbError } from "../errors";
-import { fsyncPath } from "../fsync-tree";
-
-export type BackupState = "copying" | "complete" | "preparing" | "prepared";
+import { dataDir, workDir, workingPath } from "./files";
 
 const inside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 
@@ -62,13 +55,13 @@ export function existingAncestor(target: string): string {
   return dir;
 }
 
-/** Creates a checked DEST (0700) and its .hb/data; .hb must be new: one planted meanwhile is not followed. */
+/** Creates a checked DEST (0700) and its work directory .hb/data; .hb must be new: one planted meanwhile is not followed. */
 export function createDest(target: string, dest = target): void {
   try {
     mkdirSync(target, { recursive: true, mode: 0o700 });
     chmodSync(target, 0o700); // also when DEST existed (empty): a backup is readable by its owner only
-    mkdirSync(join(target, ".hb"), { mode: 0o700 });
-    mkdirSync(join(target, ".hb", "data"), { mode: 0o700 });
+    mkdirSync(workDir(target), { mode: 0o700 });
+    mkdirSync(dataDir(target), { mode: 0o700 });
   } catch (e) {
     throw new HbError("destination", `cannot create ${dest}: ${(e as Error).message}`);
   }
@@ -84,11 +77,11 @@ export function prepareDest(dest: string, roots: string[]): string {
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
- * Creates DEST/.hb/journal, new, 0600, by hb itself (the server never opens it): O_EXCL|O_NOFOLLOW, so a
+ * Creates the journal (.hb/journal), new, 0600, by hb itself (the server never opens it): O_EXCL|O_NOFOLLOW, so a
  * file or symlink already there is refused, never followed or overwritten.
  */
 export function createJournal(dest: string): number {
-  const file = join(dest, ".hb", "journal");
+  const file = workingPath(dest, "journal");
   try {
     return openSync(file, CREATE_NEW, 0o600);
   } catch (e) {
@@ -97,17 +90,4 @@ export function createJournal(dest: string): number {
       throw new HbError("destination", `${file} already exists (or is a symlink): refusing to follow or overwrite it`);
     throw new HbError("destination", `cannot create ${file}: ${(e as Error).message}`);
   }
-}
-
-/** Writes .hb/state durably (tmp + fsync + rename). */
-export function writeState(dest: string, state: BackupState): void {
-  const file = join(dest, ".hb", "state");
-  const tmp = `${file}.tmp`;
-  // Not "w": that follows a symlink planted at state.tmp and truncates its target.
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-  writeSync(fd, `${state}\n`);
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, file);
-  fsyncPath(join(dest, ".hb")); // the rename itself on disk
 }
