@@ -1,10 +1,15 @@
-// The path options of a server of our own on a datadir (docs/layout.md): every InnoDB and Aria file in the
-// datadir itself, whatever an option file there says, so that it opens nothing outside the directory it was
-// given (a source's absolute innodb_data_file_path would otherwise be the live server's system tablespace).
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+// A server of our own on a datadir opens nothing outside it (docs/layout.md "Prepare stays in DEST"). Its path
+// options put every InnoDB and Aria file in the datadir itself, whatever an option file there says (a source's
+// absolute innodb_data_file_path would otherwise be the live server's system tablespace). And InnoDB's crash
+// recovery opens a remote tablespace by the absolute path its redo log names, the source's file: so when the
+// datadir holds remote tablespaces, the server runs in a mount namespace of its own where each source directory
+// of theirs shows the datadir's database directory instead.
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { readOptionFile } from "../connect/options";
 import { dataFilePathInDest } from "../discover/layout";
+import { readLayoutRecord } from "../discover/record";
+import { HbError } from "../errors";
 
 export function confinedPathArgs(datadir: string): string[] {
   const cnf = join(datadir, "backup-my.cnf");
@@ -16,4 +21,30 @@ export function confinedPathArgs(datadir: string): string[] {
     `--aria-log-dir-path=${datadir}`,
     ...(spec ? [`--innodb-data-file-path=${dataFilePathInDest(spec)}`] : []),
   ];
+}
+
+/** [datadir's database directory, source directory it stands for] for each remote tablespace's directory. */
+function remoteMounts(datadir: string): [string, string][] {
+  const placed = readLayoutRecord(datadir)?.placed ?? [];
+  const pairs = new Map<string, string>();
+  for (const p of placed) if (p.kind === "remote" && p.via === "isl") pairs.set(dirname(p.origin), join(datadir, dirname(p.path)));
+  for (const source of pairs.keys())
+    if (!existsSync(source) || !statSync(source).isDirectory())
+      throw new HbError(
+        "usage",
+        `crash recovery of ${datadir} needs ${source} to exist: it is mapped onto ${pairs.get(source)} while the server runs, and nothing in it is touched`,
+        `create the directory (empty is fine), or pass --no-recover`,
+      );
+  return [...pairs].map(([source, inDatadir]) => [inDatadir, source]);
+}
+
+/** `cmd` as it is to be run on `datadir`: as is, or inside a private mount namespace (unshare) that maps the remote tablespaces' directories. */
+export function confinedCommand(datadir: string, cmd: string[]): string[] {
+  const mounts = remoteMounts(datadir);
+  if (!mounts.length) return cmd;
+  // Positional parameters: no path is ever parsed by the shell. exec keeps the pid: signals reach mariadbd.
+  const binds = mounts.map((_, i) => `mount --bind "\${${2 * i + 1}}" "\${${2 * i + 2}}"`).join(" && ");
+  const script = `${binds} && shift ${2 * mounts.length} && exec "$@"`;
+  const unshare = process.getuid?.() === 0 ? ["unshare", "--mount", "--propagation", "private"] : ["unshare", "--user", "--map-root-user", "--mount"];
+  return [...unshare, "sh", "-c", script, "sh", ...mounts.flat(), ...cmd];
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HbError } from "../errors";
-import { confinedPathArgs } from "./confined";
+import { confinedCommand, confinedPathArgs } from "./confined";
 
 const CANDIDATES = ["/usr/sbin/mariadbd", "/usr/local/mysql/bin/mariadbd", "/usr/bin/mariadbd"];
 
@@ -39,7 +39,7 @@ export async function withThrowawayServer<T>(
   const cnf = join(datadir, "backup-my.cnf");
   const errFile = join(run, "server.err"); // a name without an extension would get ".err" added
   const proc = Bun.spawn(
-    [
+    confinedCommand(datadir, [
       serverPath,
       ...(existsSync(cnf) ? [`--defaults-file=${cnf}`] : ["--no-defaults"]),
       `--datadir=${datadir}`,
@@ -56,7 +56,7 @@ export async function withThrowawayServer<T>(
       "--innodb-buffer-pool-load-at-startup=0",
       "--innodb-buffer-pool-dump-at-shutdown=0",
       ...extraArgs,
-    ],
+    ]),
     { stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "" } },
   );
   const stderr = new Response(proc.stderr).text();
