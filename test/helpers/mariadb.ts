@@ -123,6 +123,10 @@ export async function startMariaDB(opts: StartOptions = {}): Promise<Server> {
   if (shim && !existsSync(shim)) throw new Error(`shim not found: ${shim} (npm run build)`);
   const temp = tempDir("hb-mariadb");
   const dir = temp.path;
+  // A server run as another user (extraArgs --user=mysql) writes its socket, pid and log here. mariadbd keeps
+  // the first --user it is given, and its change of credentials clears the parent-death signal below.
+  const user = opts.extraArgs?.find((a) => a.startsWith("--user="))?.slice(7);
+  if (user && user !== "root") await run(["chown", user, dir]);
   const socket = join(dir, "mysql.sock");
   if (socket.length > SUN_PATH_MAX) throw new Error(`socket path too long for a unix socket (set TMPDIR shorter): ${socket}`);
   const datadir = opts.datadir ?? join(dir, "data");
@@ -142,7 +146,7 @@ export async function startMariaDB(opts: StartOptions = {}): Promise<Server> {
     `--socket=${socket}`,
     `--pid-file=${join(dir, "mariadbd.pid")}`,
     "--skip-networking",
-    "--user=root",
+    ...(user ? [] : ["--user=root"]),
     `--log-error=${errorLog}`,
     `--server-id=${serverId}`,
     // Relative: lands in the datadir and binlog.index holds "./binlog.N", so a copied datadir still finds its binlogs.
