@@ -27,7 +27,7 @@ const FALLBACK = { dir: 0o700, file: 0o600 }; // never used when the manifest an
 
 export function planPrepare(m: Manifest, ns: readonly NsRecord[]): Plan {
   const inc = new Incarnations(ns);
-  const tree = leaveOut(buildTree(m, ns, inc), m.include ?? [], m.exclude ?? []);
+  const tree = leaveOut(buildTree(m, ns, inc), m.include ?? [], m.exclude ?? [], m.roots.map((r) => r.dest).filter(Boolean));
   const files = chooseBaselines(tree, m.copies, inc);
   const wanted = new Set([...tree.dirs.map((d) => nodeKey(d.ident, d.inc)), ...tree.files.keys()]);
   const modes = finalModes(m, ns, inc, wanted);
@@ -42,10 +42,18 @@ export function planPrepare(m: Manifest, ns: readonly NsRecord[]): Plan {
   };
 }
 
-/** Drops excluded paths, and everything under an excluded directory, from the final tree. */
-function leaveOut(tree: Tree, include: string[], exclude: string[]): Tree {
+/**
+ * Drops excluded paths, and everything under an excluded directory, from the final tree. The globs are matched
+ * as the copier matched them: relative to the path's root (`extraRoots`: where roots other than the datadir
+ * are in DEST), so that hb_root1/undo001 is no file of a database called hb_root1.
+ */
+function leaveOut(tree: Tree, include: string[], exclude: string[], extraRoots: string[]): Tree {
   if (!exclude.length && !include.length) return tree;
-  const match = leftOut(include, exclude);
+  const globs = leftOut(include, exclude);
+  const match = (path: string) => {
+    const root = extraRoots.find((r) => path === r || path.startsWith(`${r}/`));
+    return root === undefined ? globs(path) : path !== root && globs(path.slice(root.length + 1));
+  };
   const gone = new Set(tree.dirs.filter((d) => d.path && match(d.path)).map((d) => d.path));
   const out = (path: string) => {
     if (match(path)) return true;

@@ -14,6 +14,11 @@ describe("layout: undo tablespaces outside the datadir", () => {
     expect(r.writes).toBeGreaterThan(0);
     expect(r.tables).toContain("lay.inno");
   }, 240_000);
+  // --include names user tables by database/file: the undo files, under no database, stay all the same.
+  test("hb --include", async () => {
+    const r = await runLayoutCase({ ...directoryCase(paths, fixed), backupArgs: ["--include", "lay/*"] });
+    expect(r.tables).toContain("lay.inno");
+  }, 240_000);
   test("mariabackup (control)", async () => {
     expect((await runLayoutCase({ ...sourceOnly(paths, fixed), control: "mariabackup" })).writes).toBeGreaterThan(0);
   }, 240_000);
