@@ -1,10 +1,11 @@
 // A server started directly on a prepared backup (`mv DEST /var/lib/mysql`, with backup-my.cnf's options): it
 // lists exactly the source's databases, mariadb-dump --all-databases and mariadb-upgrade run clean on it, its
-// log has no [ERROR], and DEST holds no pointer out of itself (.isl, symlink) and no hb_root<N>.
+// log has no [ERROR], DEST holds no pointer out of itself (.isl, symlink) and no hb_root<N>, and hb verify
+// finds it as prepare left it.
 import { expect } from "bun:test";
 import { lstatSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { run, tempDir } from "../helpers/harness";
+import { HB, run, tempDir } from "../helpers/harness";
 import { startMariaDB } from "../helpers/mariadb";
 
 /** backup-my.cnf's [mysqld] lines as options (startMariaDB starts with --no-defaults). */
@@ -27,6 +28,8 @@ export function pointers(dir: string, rel = ""): string[] {
 export async function checkServerOnPrepared(dest: string, databases: string[]): Promise<void> {
   expect(pointers(dest)).toEqual([]);
   expect(readdirSync(dest).filter((n) => n.startsWith("hb_root"))).toEqual([]);
+  const verify = await run([HB, "verify", dest]);
+  expect({ code: verify.code, stderr: verify.stderr.slice(-2000) }).toMatchObject({ code: 0 });
   await using scratch = tempDir("hb-on-dest");
   const datadir = join(scratch.path, "mysql");
   expect((await run(["cp", "-a", dest, datadir])).code).toBe(0); // the move, without using up DEST
