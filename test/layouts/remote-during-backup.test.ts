@@ -56,7 +56,7 @@ describe("layout: remote table files created during the backup", () => {
     expect(existsSync(join(restored, "lay", "remote_born.ibd"))).toBe(false);
 
     await using target = await startMariaDB({ datadir: restored, binlog: false, shim: false });
-    for (const t of ["remote", "parts", "my"].flatMap((n) => [`lay.${n}`, `lay.${n}_born`])) {
+    for (const t of ["remote", "parts", "my", "ar"].flatMap((n) => [`lay.${n}`, `lay.${n}_born`])) {
       const rows = await target.query<{ Msg_text: string }[]>(`CHECK TABLE ${t} EXTENDED`);
       expect({ t, msg: rows.at(-1)?.Msg_text }).toEqual({ t, msg: "OK" });
     }

@@ -1,6 +1,6 @@
 // Tables with DATA DIRECTORY / INDEX DIRECTORY: refused before (exit 2), and partitions with DATA DIRECTORY,
 // or such a table created during the backup, were silently left out. Through the layout case: InnoDB, a
-// partitioned table and MyISAM, and a second set created while the backup runs; restore keeps them in the
+// partitioned table, MyISAM and Aria, and a second set created while the backup runs; restore keeps them in the
 // datadir (--tables-in-datadir), the source's own files being still where restore would put them back.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -36,12 +36,14 @@ function layout(): LayoutCase {
       const remote = placed.filter((p) => p.kind === "remote").map((p) => `${p.path} ${p.origin}`).sort();
       expect(remote).toEqual(
         [
+          `lay/ar.MAD ${dir}/aria/ar.MAD`,
+          `lay/ar.MAI ${dir}/aria/ar.MAI`,
           `lay/my.MYD ${dir}/myisam/my.MYD`,
           `lay/my.MYI ${dir}/myisam/my.MYI`,
           `lay/parts#P#p1.ibd ${dir}/part/lay/parts#P#p1.ibd`,
           `lay/parts#P#p2.ibd ${dir}/part/lay/parts#P#p2.ibd`,
           `lay/remote.ibd ${dir}/ext/lay/remote.ibd`,
-          ...(created ? [`lay/my_born.MYD ${dir}/myisam/my_born.MYD`, `lay/my_born.MYI ${dir}/myisam/my_born.MYI`,
+          ...(created ? [`lay/ar_born.MAD ${dir}/aria/ar_born.MAD`, `lay/ar_born.MAI ${dir}/aria/ar_born.MAI`, `lay/my_born.MYD ${dir}/myisam/my_born.MYD`, `lay/my_born.MYI ${dir}/myisam/my_born.MYI`,
             `lay/parts_born#P#p1.ibd ${dir}/part/lay/parts_born#P#p1.ibd`, `lay/parts_born#P#p2.ibd ${dir}/part/lay/parts_born#P#p2.ibd`,
             `lay/remote_born.ibd ${dir}/ext/lay/remote_born.ibd`] : []),
         ].sort(),
@@ -54,7 +56,7 @@ describe("layout: tables with DATA DIRECTORY / INDEX DIRECTORY", () => {
   test("hb", async () => {
     const r = await runLayoutCase(layout());
     expect(r.writes).toBeGreaterThan(40);
-    expect(r.tables).toEqual(expect.arrayContaining(["lay.remote", "lay.parts", "lay.my"]));
+    expect(r.tables).toEqual(expect.arrayContaining(["lay.remote", "lay.parts", "lay.my", "lay.ar"]));
   }, 240_000);
   // mariabackup keeps the .isl files in its prepared backup and has no way to restore remote tables anywhere
   // but where the source had them: beside the source (this case) its --copy-back stops at the first one.
