@@ -62,6 +62,7 @@ export function placeServerFiles(dest: string, roots: readonly ManifestRoot[]): 
   }
 
   const extra = new Set(roots.filter((r) => r.dest).map((r) => r.dest.split("/")[0]!));
+  const vacated = new Set(systemDirs.map((d) => inDest(d) ?? ""));
   for (const db of readdirSync(dest, { withFileTypes: true })) {
     if (!db.isDirectory() || extra.has(db.name) || isBackupRecord(db.name)) continue;
     for (const name of readdirSync(join(dest, db.name))) {
@@ -77,6 +78,7 @@ export function placeServerFiles(dest: string, roots: readonly ManifestRoot[]): 
       const to = isl ? `${db.name}/${name.slice(0, -4)}.ibd` : link;
       io(`cannot remove ${link}`, () => unlinkSync(join(dest, link)));
       move(from, to);
+      vacated.add(dirname(from));
       placed.push({ path: to, origin: target, kind: "remote", via: isl ? "isl" : "symlink", link });
     }
   }
@@ -86,9 +88,10 @@ export function placeServerFiles(dest: string, roots: readonly ManifestRoot[]): 
     if (left) log.info(`left out ${left} files of ${top} that are not the server's`);
     io(`cannot remove ${top}`, () => rmSync(join(dest, top), { recursive: true, force: true }));
   }
-  // A system directory inside the datadir (innodb_data_home_dir=ib/): emptied, it is no database.
-  for (const dir of systemDirs) {
-    let rel = inDest(dir);
+  // A directory inside the datadir that held only such files (innodb_data_home_dir=ib/, DATA DIRECTORY under the
+  // datadir): emptied, it is no database.
+  for (const start of vacated) {
+    let rel: string | undefined = start;
     while (rel && !extra.has(rel.split("/")[0]!) && existsSync(join(dest, rel)) && !readdirSync(join(dest, rel)).length) {
       io(`cannot remove ${rel}`, () => rmdirSync(join(dest, rel!)));
       rel = dirname(rel) === "." ? undefined : dirname(rel);
