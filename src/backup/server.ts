@@ -186,12 +186,12 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await stages.enter("BLOCK_DDL");
       step("BLOCK_DDL");
       debugSync("stage-block-ddl");
+      checkRemoteCaptured(info.datadir, roots.map((r) => r.source)); // no table can be created from here on
       await stages.enter("BLOCK_COMMIT");
       step("BLOCK_COMMIT");
       debugSync("stage-block-commit");
       coords = await readCoordinates(db, second, { slaveInfo: o.slaveInfo });
       ddl = parseServerDdlLog(join(info.datadir, "ddl.log")); // complete: DDL is blocked from BLOCK_DDL on
-      checkRemoteCaptured(info.datadir, roots.map((r) => r.source));
       step("coordinates");
       session.end();
       step("capture ended");

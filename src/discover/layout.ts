@@ -2,7 +2,7 @@
 // tablespaces and the Aria log, each maybe outside the datadir, and the remote tablespaces (DATA DIRECTORY /
 // INDEX DIRECTORY) the datadir points at. The backup captures every directory they live in; prepare brings
 // them all into DEST; restore puts each back by its kind.
-import { lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
+import { type Dirent, readFileSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { HbError } from "../errors";
 
@@ -86,19 +86,20 @@ export function remoteLinks(datadir: string): RemoteLink[] {
   const out: RemoteLink[] = [];
   for (const db of readdirSync(datadir, { withFileTypes: true })) {
     if (!db.isDirectory() || db.name.startsWith("#")) continue;
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(join(datadir, db.name));
+      entries = readdirSync(join(datadir, db.name), { withFileTypes: true }); // the types without a stat each: this runs under BLOCK_DDL
     } catch {
       continue; // dropped meanwhile
     }
-    for (const name of names) {
+    for (const entry of entries) {
+      const name = entry.name;
       const path = join(datadir, db.name, name);
       try {
         if (name.endsWith(".isl")) {
           const target = readFileSync(path, "utf8").trim();
           out.push({ link: `${db.name}/${name}`, target: real(resolve(datadir, target)), via: "isl" });
-        } else if (lstatSync(path).isSymbolicLink()) {
+        } else if (entry.isSymbolicLink()) {
           out.push({ link: `${db.name}/${name}`, target: real(resolve(dirname(path), readlinkSync(path))), via: "symlink" });
         }
       } catch (e) {

@@ -1,4 +1,4 @@
-// Under the final lock (DDL blocked): every remote table file the datadir points at must be in a captured
+// Under BLOCK_DDL (no table can be created any more; commits go on): every remote table file the datadir points at must be in a captured
 // directory. One created during the backup somewhere else was never journaled: the backup fails, naming it,
 // rather than succeed without it (docs/layout.md).
 import { HbError } from "../errors";
