@@ -45,6 +45,8 @@ export function confinedCommand(datadir: string, cmd: string[]): string[] {
   // Positional parameters: no path is ever parsed by the shell. exec keeps the pid: signals reach mariadbd.
   const binds = mounts.map((_, i) => `mount --bind "\${${2 * i + 1}}" "\${${2 * i + 2}}"`).join(" && ");
   const script = `${binds} && shift ${2 * mounts.length} && exec "$@"`;
+  if (!Bun.which("unshare"))
+    throw new HbError("usage", `crash recovery of ${datadir} runs in a mount namespace of its own (it holds remote tablespaces), and unshare is not installed`, "install util-linux, or pass --no-recover");
   const unshare = process.getuid?.() === 0 ? ["unshare", "--mount", "--propagation", "private"] : ["unshare", "--user", "--map-root-user", "--mount"];
   return [...unshare, "sh", "-c", script, "sh", ...mounts.flat(), ...cmd];
 }
