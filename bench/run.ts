@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { tempDir } from "../test/helpers/harness";
+import { tempDir } from "./lib/harness";
 import { idleCase } from "./cases/idle";
 import { loadCase } from "./cases/load";
 import { prepareCase } from "./cases/prepare";

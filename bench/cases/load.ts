@@ -5,8 +5,7 @@
 // server rests 5 s. The backups are kept for case 4.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { sysbenchRun } from "../../test/helpers/load";
-import type { Server } from "../../test/helpers/mariadb";
+import { sysbenchRun, type Server } from "../lib/harness";
 import { watchBackupLock, type LockWindow } from "../lib/lock-watch";
 import { latencyIn, startProbe } from "../lib/probe";
 import { summarize } from "../lib/stats";
