@@ -1,7 +1,7 @@
 // npm run bench: hb against mariabackup and cp on one sysbench dataset, every case alternating the tools
 // round by round, printed as Markdown with medians (min–max) and the targets, and saved to
 // bench/results/full.{json,md} (with HB_BENCH_ONLY: bench/results/<its cases joined by +>.{json,md}). The load
-// case also draws docs/bench-timeline.svg. Not part of the tests: these numbers are for reading, not asserting.
+// case also draws docs/bench-timeline.svg (bench/timeline.ts). Not part of the tests: these numbers are for reading, not asserting.
 //   HB_BENCH_TABLES (8) × HB_BENCH_ROWS (500000): the dataset, ~1 GB at the defaults
 //   HB_BENCH_ROUNDS (3): rounds per case; HB_BENCH_RSS_SCALE (4, 0 = skip): the larger dataset for RSS
 //   HB_BENCH_ONLY: comma-separated cases to run (idle,load,prepare,shim,rss,pwrite,throttle,rawcopy)
@@ -10,16 +10,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { idleCase } from "./cases/idle";
-import { loadCase, timelineRound } from "./cases/load";
+import { loadCase } from "./cases/load";
 import { prepareCase } from "./cases/prepare";
 import { rssAtScale } from "./cases/rss";
 import { shimIdleCase } from "./cases/shim-idle";
 import { run, tempDir } from "./lib/harness";
 import { filledServer } from "./lib/server";
 import { cell } from "./lib/stats";
-import { timelineSvg } from "./lib/timeline-svg";
 import { rawCopy, throttleAccuracy } from "./raw-copy";
 import { shimOverhead } from "./shim-overhead";
+import { type SavedRun, writeTimeline } from "./timeline";
 
 const size = { tables: Number(process.env.HB_BENCH_TABLES ?? 8), rows: Number(process.env.HB_BENCH_ROWS ?? 500_000) };
 const rounds = Number(process.env.HB_BENCH_ROUNDS ?? 3);
@@ -94,17 +94,8 @@ if (wanted("load")) {
   for (const r of load.runs)
     out(`| ${r.round} | ${r.tool} | ${r.windowMs} | ${r.tps.toFixed(0)} | ${r.sysbenchMaxMs} | ${r.probeP99Ms.toFixed(1)} | ${r.probeMaxMs.toFixed(1)} | ${r.lock.blockDdlMs ?? "—"} | ${r.lock.blockCommitMs ?? "—"} | ${mib(r.journalBytes)} | ${mib(r.bytesLeftOut)} | ${r.ringWaits ?? "—"} | ${r.peakRssMiB ?? "—"} |`);
   out("\n</details>\n");
-  const picture = timelineRound(load.runs);
-  const svg = timelineSvg({
-    title: "The server through one backup: sysbench oltp_write_only, 4 threads",
-    note: [
-      `${String(results.date).slice(0, 16).replace("T", " ")} UTC, ${commit}; ${results.machine}; ${results.dataset}`,
-      `round ${picture.round + 1} of ${rounds} (the one with the median hb TPS ratio); every second in bench/results/${resultName}.json`,
-    ],
-    series: picture.series,
-  });
-  writeFileSync(join(import.meta.dir, "..", "docs", "bench-timeline.svg"), svg);
-  out(`The load case's round ${picture.round + 1}, second by second: docs/bench-timeline.svg\n`);
+  const round = writeTimeline(results as unknown as SavedRun, `${resultName}.json`);
+  out(`The load case's round ${round + 1}, second by second: docs/bench-timeline.svg\n`);
   save();
 }
 

@@ -20,7 +20,7 @@ export interface TimelineSeries {
 
 export interface Timeline {
   title: string;
-  /** Lines under the title: where and when the numbers come from. */
+  /** Lines under the title (three at most): where and when the numbers come from. */
   note: string[];
   series: TimelineSeries[];
 }
@@ -80,12 +80,15 @@ export function timelineSvg({ title, note, series }: Timeline): string {
   };
 
   const out: string[] = [];
+  const h = H + (note.length > 2 ? 16 : 0);
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${h}" viewBox="0 0 ${W} ${h}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
     `<title>${esc(title)}</title>`,
-    `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
+    `<rect width="${W}" height="${h}" fill="#ffffff"/>`,
     text(LEFT, 28, title, 'font-size="17" font-weight="bold" fill="#111"'),
-    ...note.slice(0, 2).map((l, i) => text(LEFT, 48 + 16 * i, l, 'font-size="12" fill="#555"')),
+    ...note.slice(0, 3).map((l, i) => text(LEFT, 48 + 16 * i, l, 'font-size="12" fill="#555"')),
+    // Below the title and its notes: the legend and the panels, moved down by a third line of notes.
+    `<g transform="translate(0 ${note.length > 2 ? 16 : 0})">`,
   );
 
   // Legend, one entry per series.
@@ -137,6 +140,6 @@ export function timelineSvg({ title, note, series }: Timeline): string {
     out.push(`<polyline data-panel="latency" ${attrs} points="${pts((v) => yLat(v.worstMs))}"/>`);
   });
 
-  out.push("</svg>");
+  out.push("</g>", "</svg>");
   return `${out.join("\n")}\n`;
 }
