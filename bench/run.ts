@@ -45,7 +45,9 @@ const out = (line = "") => {
   md.push(line);
 };
 const save = () => {
-  writeFileSync(join(resultsDir, `${resultName}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  // Arrays of numbers (the load case's seconds) one to a line, not one number to a line.
+  const json = JSON.stringify(results, null, 2).replace(/\[\s+([-\d.e,\s]+?)\s+\]/g, (_, xs: string) => `[${xs.split(/,\s*/).join(", ")}]`);
+  writeFileSync(join(resultsDir, `${resultName}.json`), `${json}\n`);
   writeFileSync(join(resultsDir, `${resultName}.md`), `${md.join("\n")}\n`);
 };
 const x = (r: number) => `${r.toFixed(2)}×`;

@@ -32,8 +32,9 @@ export interface LoadRun {
   ringWaits?: number;
   peakRssMiB?: number | null; // under load hb's drain has read the ring's pages: they count in its RSS
   dest?: string;
-  /** sysbench's reports, t counted from the window's start to the end of each report's second. */
-  seconds: Second[];
+  /** sysbench's reports as [t, TPS, slowest transaction ms], t counted from the window's start to the end of
+   * each report's second (tuples: a run keeps a few hundred of them). */
+  seconds: [number, number, number][];
 }
 
 const ORDER: LoadTool[] = ["hb", "none", "mariabackup", "hb-full"];
@@ -84,7 +85,7 @@ export async function loadCase(server: Server, work: string, rounds: number) {
         ringWaits: run?.ringWaits,
         peakRssMiB: run?.peakRssMiB,
         dest: tool === "hb" || tool === "mariabackup" ? dest : undefined,
-        seconds: res.samples.map((s) => ({ t: Math.round((s.at - d0) / 10) / 100, tps: Math.round(s.tps), worstMs: s.latencyP99Ms })),
+        seconds: res.samples.map((s) => [Math.round((s.at - d0) / 10) / 100, Math.round(s.tps), s.latencyP99Ms]),
       });
     }
   const of = (tool: LoadTool, pick: (r: LoadRun) => number | null) =>
@@ -130,7 +131,8 @@ export function timelineRound(runs: LoadRun[]): { round: number; series: Timelin
   const round = rounds.sort((a, b) => ratio(a) - ratio(b))[Math.floor((rounds.length - 1) / 2)]!;
   const series = (["none", "hb", "mariabackup"] as const).map((tool) => {
     const r = runs.find((x) => x.round === round && x.tool === tool)!;
-    return { label: LABELS[tool], seconds: r.seconds, endS: tool === "none" ? null : r.windowMs / 1000 };
+    const seconds = r.seconds.map(([t, tps, worstMs]): Second => ({ t, tps, worstMs }));
+    return { label: LABELS[tool], seconds, endS: tool === "none" ? null : r.windowMs / 1000 };
   });
   return { round, series };
 }
