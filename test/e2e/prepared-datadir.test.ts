@@ -43,7 +43,7 @@ describe("a prepared DEST", () => {
     const dest = await prepared("plain");
     const top = readdirSync(dest);
     expect(top).not.toContain(".hb");
-    expect(top.filter((n) => n.startsWith("hb_")).sort()).toEqual(["hb_ddl.log", "hb_hashes.json", "hb_manifest.json", "hb_state.txt"]);
+    expect(top.filter((n) => n.startsWith("hb_")).sort()).toEqual(["hb_ddl.log", "hb_hashes.json", "hb_layout.json", "hb_manifest.json", "hb_state.txt"]);
     expect(readFileSync(join(dest, "hb_state.txt"), "utf8").trim()).toBe("prepared");
     expect((await run([HB, "verify", dest])).code).toBe(0);
     expect((await run([HB, "prepare", dest])).stderr).toContain("already prepared");
