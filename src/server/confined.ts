@@ -47,6 +47,8 @@ export function confinedCommand(datadir: string, cmd: string[]): string[] {
   const script = `${binds} && shift ${2 * mounts.length} && exec "$@"`;
   if (!Bun.which("unshare"))
     throw new HbError("usage", `crash recovery of ${datadir} runs in a mount namespace of its own (it holds remote tablespaces), and unshare is not installed`, "install util-linux, or pass --no-recover");
-  const unshare = process.getuid?.() === 0 ? ["unshare", "--mount", "--propagation", "private"] : ["unshare", "--user", "--map-root-user", "--mount"];
-  return [...unshare, "sh", "-c", script, "sh", ...mounts.flat(), ...cmd];
+  if (process.getuid?.() === 0) return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", ...mounts.flat(), ...cmd];
+  // Not root: a user namespace of its own, where we are root (mariadbd wants --user=root to run so; it keeps
+  // the first --user, and a caller that is not root gives none).
+  return ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh", ...mounts.flat(), ...cmd, "--user=root"];
 }
