@@ -1,9 +1,9 @@
 // Remote table files created while the backup runs (HB_DEBUG_SYNC stops hb right after its capture began):
 // in a directory the backup captures, they are in the backup, and restore puts every remote file back where
 // the source had it with its .isl or symlink, overwriting nothing; in a directory it does not capture, the
-// backup fails naming the file, never a silent success.
+// backup fails naming the file, never a silent success. And prepare run by a user other than root.
 import { describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, readFileSync, readlinkSync, renameSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, readFileSync, readlinkSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { hbPausedAt } from "../helpers/faults";
 import { HB, run, tempDir } from "../helpers/harness";
@@ -12,7 +12,7 @@ import { snapshotDiff, snapshotFiles } from "../helpers/file-snapshot";
 import { createAndFill, makeRemoteDirs, REMOTE_DIRS, remoteTables } from "./remote-tables";
 import { pointers } from "./prepared-dest";
 
-describe("layout: remote table files created during the backup", () => {
+describe("layout: remote table files (created during the backup, prepared as another user)", () => {
   test("in captured directories: backed up, and restored where the source had them", async () => {
     await using work = tempDir("hb-remote");
     const dir = join(work.path, "case");
@@ -63,6 +63,31 @@ describe("layout: remote table files created during the backup", () => {
     expect(await checksumAll(target)).toEqual(want);
     await target.stop();
     expect(readFileSync(target.errorLog, "utf8").split("\n").filter((l) => l.includes("[ERROR]"))).toEqual([]);
+  }, 240_000);
+
+  // Not root: the recovery server's mount namespace is in a user namespace of its own, where it is root.
+  test("prepare as a user other than root maps the remote directories too", async () => {
+    await using work = tempDir("hb-remote");
+    chmodSync(work.path, 0o755); // nobody reaches the case's directories through it
+    const dir = join(work.path, "case");
+    const dest = join(work.path, "backup");
+    await run(["mkdir", dir]);
+    makeRemoteDirs(dir);
+    await using source = await startMariaDB({ binlog: false });
+    const db = await source.connect();
+    await createAndFill(db, dir);
+    await db.end();
+    expect((await run([HB, "backup", "--socket", source.socket, "--user", "root", dest])).code).toBe(0);
+    const want = await checksumAll(source);
+    await source.stop();
+    expect((await run(["chown", "-R", "nobody:nogroup", dest])).code).toBe(0);
+    const before = snapshotFiles([source.dir, dir]);
+    const prepare = await run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", HB, "prepare", "--recover", dest], { timeoutMs: 120_000 });
+    expect({ code: prepare.code, stderr: prepare.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+    expect(prepare.stderr).toContain("crash recovery done");
+    expect(snapshotDiff(before, snapshotFiles([source.dir, dir]))).toEqual([]);
+    await using target = await startMariaDB({ datadir: dest, binlog: false, shim: false, extraArgs: ["--user=nobody"] });
+    expect(await checksumAll(target)).toEqual(want);
   }, 240_000);
 
   test("in a directory the backup does not capture: the backup fails, naming the file", async () => {
