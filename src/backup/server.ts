@@ -9,6 +9,7 @@ import { connect, type ConnectionFlags } from "../connect/client";
 import { resolveConnection } from "../connect/options";
 import { captureRoots, discover, type ServerInfo } from "../discover/server";
 import { checkRemoteCaptured } from "../discover/remote-check";
+import type { RemoteLink } from "../discover/layout";
 import { sourceLayoutOf, writeLayoutRecord } from "../discover/record";
 import { preflight } from "../discover/preflight";
 import { BackupStages } from "../locks/backup-stage";
@@ -152,6 +153,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     const safeSlave = o.safeSlaveBackup ? new SafeSlave(db, o.safeSlaveBackupTimeoutSec) : undefined;
     let coords: Coordinates | undefined;
     let lockTimeMs = 0;
+    let remote: RemoteLink[] = [];
     let stats: ReturnType<Session["stats"]>;
     let ddl: ServerDdl[] = [];
     let second: Awaited<ReturnType<typeof db.second>> | undefined;
@@ -186,7 +188,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await stages.enter("BLOCK_DDL");
       step("BLOCK_DDL");
       debugSync("stage-block-ddl");
-      checkRemoteCaptured(info.datadir, roots.map((r) => r.source)); // no table can be created from here on
+      remote = checkRemoteCaptured(info.datadir, roots.map((r) => r.source)); // no table can be created from here on
       await stages.enter("BLOCK_COMMIT");
       step("BLOCK_COMMIT");
       debugSync("stage-block-commit");
@@ -208,7 +210,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       for (const d of disagreements) log.warn(`DDL log: ${d}`);
       writeDdlLog(dest, ddl);
       writeServerMetadata(dest, { info, coords, lockTimeMs, argv: o.argv, startedAt, stats });
-      writeLayoutRecord(dest, { source: sourceLayoutOf(info) });
+      writeLayoutRecord(dest, { source: sourceLayoutOf(info), remote });
       debugSync("metadata");
       await session.finish("mariadb");
       step("synced");

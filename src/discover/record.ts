@@ -4,7 +4,7 @@ import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, re
 import { join } from "node:path";
 import { LAYOUT_RECORD } from "../dest/files";
 import { HbError } from "../errors";
-import type { SourceLayout, SystemKind } from "./layout";
+import type { RemoteLink, SourceLayout, SystemKind } from "./layout";
 
 /** A file prepare moved: `path` in DEST (top level, or db/t.ibd for a remote table file), `origin` on the source. */
 export interface PlacedFile {
@@ -17,6 +17,7 @@ export interface PlacedFile {
 
 export interface LayoutRecord {
   source: SourceLayout;
+  remote?: RemoteLink[]; // the datadir's .isl files and symlinks at the backup's lock
   placed?: PlacedFile[];
 }
 
@@ -35,6 +36,7 @@ export function readLayoutRecord(dest: string): LayoutRecord | undefined {
   const ok =
     s && [s.datadir, s.innodbDataHomeDir, s.innodbLogGroupHomeDir, s.innodbUndoDirectory, s.ariaLogDir].every(isText) &&
     Array.isArray(s.dataFiles) && s.dataFiles.every(isText) &&
+    (r.remote === undefined || (Array.isArray(r.remote) && r.remote.every((l) => isText(l?.link) && isText(l.target)))) &&
     (r.placed === undefined || (Array.isArray(r.placed) && r.placed.every((p) => isText(p?.path) && isText(p.origin) && isText(p.kind))));
   if (!ok) throw new HbError("damaged", `${file} is not a layout record`, "take a new backup");
   return r;

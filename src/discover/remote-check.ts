@@ -2,11 +2,13 @@
 // directory. One created during the backup somewhere else was never journaled: the backup fails, naming it,
 // rather than succeed without it (docs/layout.md).
 import { HbError } from "../errors";
-import { remoteLinks, uncaptured } from "./layout";
+import { remoteLinks, uncaptured, type RemoteLink } from "./layout";
 
-export function checkRemoteCaptured(datadir: string, roots: string[]): void {
-  const missed = uncaptured(remoteLinks(datadir), roots);
-  if (!missed.length) return;
+/** The remote table files of the backup (for hb_layout.json); throws if one is outside the roots. */
+export function checkRemoteCaptured(datadir: string, roots: string[]): RemoteLink[] {
+  const links = remoteLinks(datadir);
+  const missed = uncaptured(links, roots);
+  if (!missed.length) return links;
   const list = missed.map((r) => `${r.link} → ${r.target}`).join(", ");
   throw new HbError(
     "capture",

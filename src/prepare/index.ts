@@ -8,6 +8,7 @@ import { log, step } from "../log";
 import { checkCopies, materialize, treeTop } from "./materialize";
 import { planPrepare } from "./plan";
 import { placeServerFiles } from "./placement";
+import { checkRecoveryConfinable } from "../server/confined";
 import type { Unchanged } from "./unchanged";
 
 export interface PrepareOptions {
@@ -64,6 +65,7 @@ export async function prepareBackup(destArg: string, opts: PrepareOptions = {}):
   for (const path of plan.skipped) log.warn(`skipped ${path}: not a file, directory or symlink`);
 
   step("planned");
+  if (opts.recoveryFollows) checkRecoveryConfinable(dest);
   writeState(dest, "preparing");
   const replay = materialize(dest, plan, journal.path, opts.recoveryFollows ? undefined : crc, result.unchanged);
   step("materialized");

@@ -23,18 +23,29 @@ export function confinedPathArgs(datadir: string): string[] {
   ];
 }
 
+/** Throws unless every source directory of a remote tablespace exists: each is a mount point while the server runs. */
+function checkMountPoints(datadir: string, sources: Iterable<string>): void {
+  for (const source of sources)
+    if (!existsSync(source) || !statSync(source).isDirectory())
+      throw new HbError(
+        "usage",
+        `crash recovery of ${datadir} needs ${source} to exist: the server sees ${datadir}'s copy there while it runs, and nothing in it is touched`,
+        "create the directory (empty is fine), or pass --no-recover",
+      );
+}
+
+/** Before prepare touches DEST: the recovery that follows will be able to map every remote tablespace's directory. */
+export function checkRecoveryConfinable(dest: string): void {
+  const links = readLayoutRecord(dest)?.remote ?? [];
+  checkMountPoints(dest, new Set(links.filter((l) => l.via === "isl").map((l) => dirname(l.target))));
+}
+
 /** [datadir's database directory, source directory it stands for] for each remote tablespace's directory. */
 function remoteMounts(datadir: string): [string, string][] {
   const placed = readLayoutRecord(datadir)?.placed ?? [];
   const pairs = new Map<string, string>();
   for (const p of placed) if (p.kind === "remote" && p.via === "isl") pairs.set(dirname(p.origin), join(datadir, dirname(p.path)));
-  for (const source of pairs.keys())
-    if (!existsSync(source) || !statSync(source).isDirectory())
-      throw new HbError(
-        "usage",
-        `crash recovery of ${datadir} needs ${source} to exist: it is mapped onto ${pairs.get(source)} while the server runs, and nothing in it is touched`,
-        `create the directory (empty is fine), or pass --no-recover`,
-      );
+  checkMountPoints(datadir, pairs.keys());
   return [...pairs].map(([source, inDatadir]) => [inDatadir, source]);
 }
 

@@ -1,9 +1,10 @@
 // Remote table files created while the backup runs (HB_DEBUG_SYNC stops hb right after its capture began):
 // in a directory the backup captures, they are in the backup, and restore puts every remote file back where
 // the source had it with its .isl or symlink, overwriting nothing; in a directory it does not capture, the
-// backup fails naming the file, never a silent success. And prepare run by a user other than root.
+// backup fails naming the file, never a silent success. Prepare run by a user other than root, and prepare
+// where a source directory recovery needs is missing.
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, lstatSync, readFileSync, readlinkSync, renameSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { hbPausedAt } from "../helpers/faults";
 import { HB, run, tempDir } from "../helpers/harness";
@@ -12,7 +13,7 @@ import { snapshotDiff, snapshotFiles } from "../helpers/file-snapshot";
 import { createAndFill, makeRemoteDirs, REMOTE_DIRS, remoteTables } from "./remote-tables";
 import { pointers } from "./prepared-dest";
 
-describe("layout: remote table files (created during the backup, prepared as another user)", () => {
+describe("layout: remote table files", () => {
   test("in captured directories: backed up, and restored where the source had them", async () => {
     await using work = tempDir("hb-remote");
     const dir = join(work.path, "case");
@@ -87,6 +88,33 @@ describe("layout: remote table files (created during the backup, prepared as ano
     expect(prepare.stderr).toContain("crash recovery done");
     expect(snapshotDiff(before, snapshotFiles([source.dir, dir]))).toEqual([]);
     await using target = await startMariaDB({ datadir: dest, binlog: false, shim: false, extraArgs: ["--user=nobody"] });
+    expect(await checksumAll(target)).toEqual(want);
+  }, 240_000);
+
+  // Prepared on another host: the source's directory is where recovery must see DEST's copy, so it must exist.
+  test("a remote tablespace's source directory missing: prepare refuses before touching DEST; empty, it is enough", async () => {
+    await using work = tempDir("hb-remote");
+    const dir = join(work.path, "case");
+    const dest = join(work.path, "backup");
+    await run(["mkdir", dir]);
+    makeRemoteDirs(dir);
+    await using source = await startMariaDB({ binlog: false });
+    const db = await source.connect();
+    await createAndFill(db, dir);
+    await db.end();
+    expect((await run([HB, "backup", "--socket", source.socket, "--user", "root", dest])).code).toBe(0);
+    const want = await checksumAll(source);
+    await source.stop();
+    renameSync(join(dir, "ext"), join(dir, "ext.elsewhere"));
+    const refused = await run([HB, "prepare", "--recover", dest]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`needs ${join(dir, "ext", "lay")} to exist`);
+    expect(readFileSync(join(dest, ".hb", "state"), "utf8").trim()).toBe("complete");
+    mkdirSync(join(dir, "ext", "lay"), { recursive: true });
+    const prepare = await run([HB, "prepare", "--recover", dest], { timeoutMs: 120_000 });
+    expect({ code: prepare.code, stderr: prepare.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+    expect(readdirSync(join(dir, "ext", "lay"))).toEqual([]);
+    await using target = await startMariaDB({ datadir: dest, binlog: false, shim: false });
     expect(await checksumAll(target)).toEqual(want);
   }, 240_000);
 
