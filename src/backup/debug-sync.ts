@@ -18,6 +18,10 @@ export const DEBUG_SYNC_POINTS = [
   "metadata", // BACKUP STAGE END done, xtrabackup_* files written, DEST not yet marked complete
 ] as const;
 
+/** Reached by a server backup before DEST exists: attached to the shim, the server not yet claimed
+ * (src/capture/claim.ts). Two backups stopped here and let go together race for the claim. */
+export const CLAIM_SYNC_POINTS = ["attached"] as const;
+
 /** hb restore's points (src/restore), in the order it reaches them. */
 export const RESTORE_SYNC_POINTS = [
   "restore-planned", // the restore journal is on disk, nothing placed yet
@@ -26,8 +30,8 @@ export const RESTORE_SYNC_POINTS = [
   "restore-placed", // every entry is in place, the journal not yet closed
 ] as const;
 
-export type DebugSyncPoint = (typeof DEBUG_SYNC_POINTS)[number] | (typeof RESTORE_SYNC_POINTS)[number];
-const ALL_POINTS: readonly string[] = [...DEBUG_SYNC_POINTS, ...RESTORE_SYNC_POINTS];
+export type DebugSyncPoint = (typeof DEBUG_SYNC_POINTS | typeof CLAIM_SYNC_POINTS | typeof RESTORE_SYNC_POINTS)[number];
+const ALL_POINTS: readonly string[] = [...DEBUG_SYNC_POINTS, ...CLAIM_SYNC_POINTS, ...RESTORE_SYNC_POINTS];
 
 const [wanted, ordinalText] = (process.env.HB_DEBUG_SYNC || "").split(":");
 const ordinal = ordinalText === undefined ? 1 : Number(ordinalText);

@@ -17,6 +17,7 @@ import {
 import { dirname, join, resolve, sep } from "node:path";
 import { HbError } from "../errors";
 import { fsyncPath } from "../fsync-tree";
+import { clearDeadBackup, deadBackupIn } from "./dest-cleanup";
 
 export type BackupState = "copying" | "complete" | "preparing" | "prepared";
 
@@ -45,7 +46,8 @@ export function checkDest(dest: string, roots: string[]): string {
   if (existsSync(target)) {
     const st = statSync(target);
     if (!st.isDirectory()) throw new HbError("destination", `${dest} exists and is not a directory`);
-    if (readdirSync(target).length) throw new HbError("destination", `${dest} is not empty`, "a backup goes into a new or empty directory");
+    if (readdirSync(target).length && !deadBackupIn(target))
+      throw new HbError("destination", `${dest} is not empty`, "a backup goes into a new or empty directory");
     // Whoever owns DEST can swap what hb writes into it for symlinks while hb (maybe root) writes there.
     if (st.uid !== euid())
       throw new HbError("destination", `${dest} belongs to uid ${st.uid}, not to this user (uid ${euid()})`, "let hb create DEST, or chown it first");
@@ -64,6 +66,7 @@ export function existingAncestor(target: string): string {
 
 /** Creates a checked DEST (0700) and its .hb/data; .hb must be new: one planted meanwhile is not followed. */
 export function createDest(target: string, dest = target): void {
+  if (existsSync(target) && deadBackupIn(target)) clearDeadBackup(target);
   try {
     mkdirSync(target, { recursive: true, mode: 0o700 });
     chmodSync(target, 0o700); // also when DEST existed (empty): a backup is readable by its owner only
@@ -74,12 +77,6 @@ export function createDest(target: string, dest = target): void {
   }
 }
 
-/** checkDest, then createDest. */
-export function prepareDest(dest: string, roots: string[]): string {
-  const target = checkDest(dest, roots);
-  createDest(target, dest);
-  return target;
-}
 
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 

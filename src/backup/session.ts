@@ -15,6 +15,11 @@ import { startProgress } from "./progress";
 import { treeBytes } from "./tree-bytes";
 import { onInterrupt } from "./interrupt";
 import { debugSync } from "./debug-sync";
+import { lockJournal } from "./dest-cleanup";
+import { alive } from "../capture/claim";
+
+/** How long the shim keeps a capture whose hb stopped beating (killed, stopped) before failing it. */
+export const LEASE_MS = 5000;
 
 export interface SessionRoot {
   source: string; // canonical path, as the server sees it
@@ -22,7 +27,7 @@ export interface SessionRoot {
 }
 
 export interface SessionOptions {
-  dest: string; // created and checked by prepareDest
+  dest: string; // checked by checkDest, created by createDest
   capture: Capture;
   roots: SessionRoot[];
   exclude: string[]; // root-relative globs
@@ -55,6 +60,7 @@ export class Session {
   constructor(private o: SessionOptions) {
     writeState(o.dest, "copying");
     this.journalFd = createJournal(o.dest);
+    lockJournal(this.journalFd);
     this.pool = new CopyPool(o.parallel, o.throttleBytesPerSec, o.gentle);
     this.skip = leftOut(o.include ?? [], o.exclude);
     this.walker = new Walker({
@@ -101,7 +107,7 @@ export class Session {
       roots: this.o.roots.map((r) => r.source),
       journalFd: this.journalFd,
       ringBytes: this.o.ringBytes,
-      leaseMs: this.o.leaseMs ?? 5000,
+      leaseMs: this.o.leaseMs ?? LEASE_MS,
       maxWaitMs: 2000,
     });
     this.rootIdents = this.o.roots.map((r) => this.walker.addRoot(r.source));
@@ -231,14 +237,5 @@ export class Session {
     this.walker.close();
     this.pool.close();
     closeSync(this.journalFd);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
   }
 }
