@@ -21,6 +21,10 @@ import { alive } from "../capture/claim";
 /** How long the shim keeps a capture whose hb stopped beating (killed, stopped) before failing it. */
 export const LEASE_MS = 5000;
 
+/** How long a server write waits for room in a full ring before the capture fails instead (docs/capture.md,
+ * "The stall bound"): the server's worst stall when hb stops draining. */
+export const RING_WAIT_MS = 500;
+
 export interface SessionRoot {
   source: string; // canonical path, as the server sees it
   dest: string; // where it goes in DEST ("" = DEST itself)
@@ -108,7 +112,7 @@ export class Session {
       journalFd: this.journalFd,
       ringBytes: this.o.ringBytes,
       leaseMs: this.o.leaseMs ?? LEASE_MS,
-      maxWaitMs: 2000,
+      maxWaitMs: RING_WAIT_MS,
     });
     this.rootIdents = this.o.roots.map((r) => this.walker.addRoot(r.source));
   }
