@@ -6,7 +6,8 @@ import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, 
 import { join } from "node:path";
 import { log } from "../log";
 import { tryLockExclusive } from "../libc";
-import { isBackupMetadata } from "../restore/targets";
+import { isBackupRecord } from "../dest/entries";
+import { WORK_DIR, workingPath } from "../dest/files";
 
 export interface DestUndo {
   remove(): void;
@@ -36,10 +37,10 @@ export function lockJournal(fd: number): void {
 /** DEST holds only the remains of a backup that died: its own files, state `copying`, its journal unlocked. */
 export function deadBackupIn(target: string): boolean {
   const names = readdirSync(target);
-  if (!names.includes(".hb") || !names.every(isBackupMetadata)) return false;
+  if (!names.includes(WORK_DIR) || !names.every(isBackupRecord)) return false;
   try {
-    if (readFileSync(join(target, ".hb", "state"), "utf8").trim() !== "copying") return false;
-    const fd = openSync(join(target, ".hb", "journal"), constants.O_RDONLY | constants.O_NOFOLLOW);
+    if (readFileSync(workingPath(target, "state"), "utf8").trim() !== "copying") return false;
+    const fd = openSync(workingPath(target, "journal"), constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
       return tryLockExclusive(fd); // released by the close below
     } finally {

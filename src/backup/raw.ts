@@ -5,7 +5,7 @@ import { HbError } from "../errors";
 import { log } from "../log";
 import { Capture } from "../capture/control";
 import { claimServer, earlierCaptureGone, type Claim } from "../capture/claim";
-import { checkDest, createDest } from "./dest";
+import { checkDest, createDest } from "../dest";
 import { destUndo, type DestUndo } from "./dest-cleanup";
 import { LEASE_MS, Session } from "./session";
 

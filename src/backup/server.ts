@@ -13,7 +13,7 @@ import { BackupStages } from "../locks/backup-stage";
 import { SafeSlave } from "../locks/safe-slave";
 import { shimMissingHint } from "../shim/attach-hint";
 import { readCoordinates, type Coordinates } from "./coordinates";
-import { checkDest, createDest, existingAncestor } from "./dest";
+import { checkDest, createDest, existingAncestor } from "../dest";
 import { writeServerMetadata } from "./metadata";
 import { Session, type SessionRoot } from "./session";
 import { recopyUnderLock } from "./recopy";

@@ -1,16 +1,14 @@
 // One backup's capture and copy, whatever drives it (raw mode, or a server's lock protocol): the journal, the
 // copy threads, the walk of every root, the requests the journal makes of the copier, and the end checks.
 import { closeSync } from "node:fs";
-import { join } from "node:path";
 import { HbError, errnoText } from "../errors";
 import { fsyncTree, fsyncTreeAsync } from "../fsync-tree";
-import { writeManifest } from "../manifest";
 import { leftOut } from "../paths";
 import { Capture, shimErrorText } from "../capture/control";
 import { NeedTracker, parseEvents, type Need, type NsEvent } from "../capture/events";
 import { CopyPool } from "../copy/pool";
 import { Walker, type WalkerOptions } from "../copy/walker";
-import { createJournal, writeState } from "./dest";
+import { DATA_REL, createJournal, dataDir, writeManifest, writeState } from "../dest";
 import { startProgress } from "./progress";
 import { treeBytes } from "./tree-bytes";
 import { onInterrupt } from "./interrupt";
@@ -70,8 +68,8 @@ export class Session {
     this.walker = new Walker({
       head: () => o.capture.head(),
       pool: this.pool,
-      dataDir: join(o.dest, ".hb", "data"),
-      dataRel: ".hb/data",
+      dataDir: dataDir(o.dest),
+      dataRel: DATA_REL,
       maxOutstanding: o.parallel * 4,
       tick: () => this.tick(),
       skip: (rel) => this.skip(rel),

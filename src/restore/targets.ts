@@ -5,16 +5,12 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readOptionFile } from "../connect/options";
 import { HbError } from "../errors";
-import type { Manifest } from "../manifest";
+import { isBackupRecord, type Manifest } from "../dest";
 
 export interface RestoreEntry {
   from: string; // relative to DEST
   to: string; // absolute
 }
-
-/** hb's and XtraBackup's own files in DEST, never restored. */
-export const isBackupMetadata = (name: string) =>
-  name === ".hb" || name.startsWith("xtrabackup_") || name.startsWith("hb_") || name === "backup-my.cnf";
 
 /** The target server's settings: where its datadir and InnoDB files go (from --datadir / --defaults-file). */
 export interface TargetOptions {
@@ -36,7 +32,7 @@ export function restoreTargets(dest: string, manifest: Manifest, datadir: string
   for (const root of manifest.roots) if (root.dest) places.set(root.dest, root.source);
   const entries: RestoreEntry[] = [];
   for (const name of readdirSync(dest).sort()) {
-    if (isBackupMetadata(name) || places.has(name)) continue;
+    if (isBackupRecord(name) || places.has(name)) continue;
     entries.push({ from: name, to: join(innodb.of(name) ?? datadir, name) });
   }
   for (const [inDest, target] of places) {

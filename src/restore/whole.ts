@@ -1,18 +1,18 @@
 // Before a restore touches the target: the backup holds every entry its prepared tree had. prepare records
-// that tree in .hb/hashes.json (src/verify/hashes.ts); an entry missing from DEST was moved out (an --move of
+// that tree in its hash list (src/verify/hashes.ts); an entry missing from DEST was moved out (an --move of
 // an older hb, interrupted) or deleted, and restoring the rest would start a server without it.
 import { HbError } from "../errors";
-import type { Manifest } from "../manifest";
+import { isBackupRecord, recordName, type Manifest } from "../dest";
 import { log } from "../log";
 import { readHashes } from "../verify/hashes";
-import { isBackupMetadata, type RestoreEntry } from "./targets";
+import type { RestoreEntry } from "./targets";
 
 /** The top-level entries of the prepared tree (of DEST and of each hb_root<N>), as DEST-relative paths. */
 function preparedEntries(paths: string[], manifest: Manifest): string[] {
   const roots = manifest.roots.map((r) => r.dest).filter(Boolean);
   return paths.filter((p) => {
     const parts = p.split("/");
-    if (parts.length === 1) return !isBackupMetadata(p);
+    if (parts.length === 1) return !isBackupRecord(p);
     return parts.length === 2 && roots.includes(parts[0]!);
   });
 }
@@ -20,7 +20,7 @@ function preparedEntries(paths: string[], manifest: Manifest): string[] {
 export function checkWhole(dest: string, manifest: Manifest, entries: RestoreEntry[]): void {
   const hashes = readHashes(dest);
   if (!hashes) {
-    log.warn(`${dest}/.hb/hashes.json is missing: cannot check that the backup is whole before restoring it`);
+    log.warn(`${dest} has no hash list (${recordName("hashes")}): cannot check that the backup is whole before restoring it`);
     if (!entries.length) throw new HbError("damaged", `${dest} holds no entries to restore`);
     return;
   }

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
+import { isBackupRecord } from "../../src/dest";
 import { applyBinlogFrom } from "../helpers/binlog";
 import { hbPausedAtPoint } from "../helpers/faults";
 import { HB, run, tempDir } from "../helpers/harness";
@@ -18,7 +19,6 @@ let base: string; // a prepared backup, copied for each case
 let entries: string[]; // what a restore places (the datadir's top-level entries of the backup)
 let serverId = 10;
 
-const METADATA = (n: string) => n === ".hb" || n.startsWith("xtrabackup_") || n.startsWith("hb_") || n === "backup-my.cnf";
 
 beforeAll(async () => {
   source = await startMariaDB({ binlog: true });
@@ -38,7 +38,7 @@ beforeAll(async () => {
     await source.query(`UPDATE ${db}.i SET v = CONCAT(v, 'x') WHERE id % 7 = 0`);
     await source.query(`INSERT INTO ${db}.a VALUES (10000, 'after the backup')`);
   }
-  entries = readdirSync(base).filter((n) => !METADATA(n));
+  entries = readdirSync(base).filter((n) => !isBackupRecord(n));
 }, 300_000);
 
 afterAll(async () => {
