@@ -72,6 +72,7 @@ export async function runRawBackup(o: RawBackupOptions): Promise<RawBackupResult
       if (mapped.length)
         throw new HbError("capture", `${mapped.length} file(s) under the source are written through a shared mapping, which raw mode cannot capture`);
       await session.finish("raw");
+      made = undefined; // complete: whatever fails after this, the backup stays
       const result = { dest, source, pid: o.pid, ...session.stats(), durationMs: Math.round(performance.now() - started) };
       log.success(
         `backup complete: ${result.files} files, ${result.bytesCopied} bytes copied, journal ${result.journalBytes} bytes (${result.bytesLeftOut} bytes of writes left out: the copy read them) in ${result.durationMs} ms`,

@@ -221,6 +221,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       writeServerMetadata(dest, { info, coords, lockTimeMs, argv: o.argv, startedAt, stats });
       debugSync("metadata");
       await session.finish("mariadb");
+      made = undefined; // complete: whatever fails after this, the backup stays
       step("synced");
     } finally {
       await binlog.stop();
