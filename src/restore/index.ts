@@ -48,10 +48,13 @@ function checkTarget(dir: string, force: boolean, mine: Set<string>) {
     throw new HbError("destination", `${dir} is not empty`, "restore into an empty directory, or pass --force-non-empty-directories");
 }
 
-const commandFor = (destArg: string, datadir: string, move: boolean) => `hb restore ${destArg} --datadir ${datadir}${move ? " --move" : ""}`;
+/** A path as a shell word. */
+const sh = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replaceAll("'", `'\\''`)}'`);
+/** What finishes this restore, from any directory. */
+const commandFor = (dest: string, datadir: string, move: boolean) => `hb restore ${sh(dest)} --datadir ${sh(datadir)}${move ? " --move" : ""}`;
 
 /** The journal of an interrupted restore this run may finish, or an error naming it. */
-function unfinished(dest: string, destArg: string, datadir: string, move: boolean): RestoreJournal | undefined {
+function unfinished(dest: string, datadir: string, move: boolean): RestoreJournal | undefined {
   const j = readRestoreJournal(dest);
   if (!j) return undefined;
   if (j.move && j.done)
@@ -75,7 +78,7 @@ export function restoreBackup(destArg: string, o: RestoreOptions): RestoreResult
   if (state !== "prepared") throw new HbError("damaged", `${dest} is not prepared (state: ${state})`, `run hb prepare ${destArg} first`);
   const manifest = readManifest(dest);
   const { datadir, wants } = targetSettings(o);
-  let journal = unfinished(dest, destArg, datadir, o.move);
+  let journal = unfinished(dest, datadir, o.move);
   const resumed = journal !== undefined;
   if (journal) {
     log.info(`finishing an interrupted restore of ${dest} into ${datadir}`);
@@ -88,7 +91,7 @@ export function restoreBackup(destArg: string, o: RestoreOptions): RestoreResult
     const taken = entries.find((e) => existsSync(e.to));
     if (taken) throw new HbError("destination", `${taken.to} already exists: a restore overwrites nothing`);
     if (o.move) checkOneFilesystem(dest, entries);
-    journal = { format: 1, move: o.move, datadir, command: commandFor(destArg, datadir, o.move), entries, done: false };
+    journal = { format: 1, move: o.move, datadir, command: commandFor(dest, datadir, o.move), entries, done: false };
     writeRestoreJournal(dest, journal);
     debugSync("restore-planned");
   }
