@@ -1,13 +1,14 @@
 // A failed backup leaves nothing in the way of the next: a lock timeout (exit 6) removes the DEST hb made and
 // empties the one it was given; a backup SIGKILLed mid-copy leaves DEST marked `copying`, which the next
-// backup into the same DEST clears. Two backups started at the same instant on one server: exactly one runs,
-// the other is refused at once naming it (not left waiting at BACKUP STAGE START for --lock-wait-timeout).
+// backup into the same DEST clears. Two backups started at the same instant on one server (or, raw, of one
+// process): exactly one runs, the other is refused at once naming it (not left waiting at BACKUP STAGE START).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertNoBackupLock, captureStatus, hbPausedAt, installLockInfo } from "../helpers/faults";
 import { HB, run, spawnBg, tempDir } from "../helpers/harness";
 import { startMariaDB, type Server } from "../helpers/mariadb";
+import { Scribbler } from "../helpers/scribbler";
 
 let server: Server;
 const tmp = tempDir("backup-cleanup");
@@ -118,6 +119,18 @@ describe("two backups on one server at the same instant", () => {
     expect(existsSync(join(tmp.path, loser.pid === a.proc.pid ? "race-a" : "race-b"))).toBe(false);
     expect(captureStatus(server.pid).state).not.toBe("active");
   }, 300_000);
+
+  test("raw mode: two backups of one process spawned in the same tick", async () => {
+    const src = join(tmp.path, "raw-src");
+    mkdirSync(src);
+    writeFileSync(join(src, "big"), Buffer.alloc(8 << 20, 7));
+    await using owner = await Scribbler.start(); // a process running with the shim
+    const started = performance.now();
+    const procs = ["p", "q"].map((n) =>
+      spawnBg([HB, "backup", "--raw", "--source", src, "--pid", String(owner.pid), "--throttle", "8M", join(tmp.path, `raw-${n}`)], { stderr: "pipe" }),
+    );
+    oneRefused(await Promise.all(procs.map((p) => finish(p, started))));
+  }, 120_000);
 
   test("spawned in the same tick, three rounds", async () => {
     for (let round = 0; round < 3; round++) {
