@@ -14,6 +14,7 @@ import { formatBytes } from "../units";
 import { backupContents, workingPath } from "../dest";
 import type { Session } from "../backup/session";
 import { CHUNK_BYTES, ChunkKind } from "./format";
+import { fileChunks } from "./source";
 import type { RawChunk, StreamSink, StreamWriter } from "./writer";
 
 const NONE = new Uint8Array(0);
@@ -85,6 +86,12 @@ export class LiveStream {
     yield* this.dirs();
     while (!this.complete) {
       if (this.aborted) throw this.aborted;
+      // The pacer holds the copy to measure the server without it: the stream's compression holds too, so
+      // that its CPU counts in what the backup costs the server (docs/throttle.md).
+      if (this.session!.pool.paused) {
+        await Bun.sleep(POLL_MS);
+        continue;
+      }
       let progressed = false;
       for (const c of this.newCopies()) {
         yield* this.file(c.file, 0, true);
@@ -127,20 +134,7 @@ export class LiveStream {
 
   /** A file from `from` to its end, then its end chunk; a copy sent whole is truncated in staging. */
   private async *file(path: string, from: number, truncate: boolean): AsyncGenerator<RawChunk> {
-    const fh = await open(join(this.dest, path), "r");
-    let offset = from;
-    try {
-      for (;;) {
-        const buf = new Uint8Array(CHUNK_BYTES);
-        const { bytesRead } = await fh.read(buf, 0, CHUNK_BYTES, offset);
-        if (bytesRead === 0) break;
-        yield { kind: ChunkKind.data, path, offset, data: buf.subarray(0, bytesRead) };
-        offset += bytesRead;
-      }
-    } finally {
-      await fh.close();
-    }
-    yield { kind: ChunkKind.fileEnd, path, offset, data: NONE };
+    yield* fileChunks(this.dest, path, from);
     this.sent.add(path);
     if (truncate) truncateStaged(join(this.dest, path));
   }

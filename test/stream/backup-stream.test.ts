@@ -138,6 +138,7 @@ describe("hb backup --stream", () => {
       const [code, stderr] = await Promise.all([hb.exited, new Response(hb.stderr).text()]);
       const t1 = performance.now();
       expect(code).toBe(8);
+      expect(stderr).not.toContain("backup complete"); // failed while the backup ran, not after it
       expect(stderr).toContain("the streamed backup is abandoned");
       expect(stderr).toMatch(/took nothing for 3 s|fell .* behind the backup/);
       expect(t1 - t0).toBeLessThan(120_000);
