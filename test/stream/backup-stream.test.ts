@@ -154,6 +154,14 @@ describe("hb backup --stream", () => {
 });
 
 describe("hb backup --stream and hb extract refuse", () => {
+  test("a reader that goes away: exit 8, broken pipe, staging removed", async () => {
+    const staging = stagingDir("staging5");
+    const { codes, errors } = await pipeline("gone", [HB, "backup", ...connection(), "--stream", "--stream-tmpdir", staging], ["bash", "-c", "head -c 1000 > /dev/null"]);
+    expect(codes[0]).toBe(8);
+    expect(errors[0]).toContain("went away (broken pipe)");
+    expect(readdirSync(staging)).toEqual([]);
+  }, 120_000);
+
   test("a key file others can read, or of the wrong length: exit 2 before anything is written", async () => {
     const loose = join(tmp.path, "loose.key");
     writeFileSync(loose, randomBytes(32));
