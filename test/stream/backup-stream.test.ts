@@ -100,6 +100,8 @@ describe("hb backup --stream", () => {
     const x = await run([HB, "extract", out, file], { timeoutMs: 300_000 });
     expect(x.code).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o700);
+    const verify = await run([HB, "verify", out], { timeoutMs: 300_000 }); // every copy's and the journal's CRC32C
+    expect(verify.code).toBe(0);
     await prepareAndCompare(out, 2);
   }, 900_000);
 
