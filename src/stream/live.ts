@@ -106,11 +106,9 @@ export class LiveStream {
     }
     for (const c of this.newCopies()) yield* this.file(c.file, 0, true);
     const journal = relative(this.dest, workingPath(this.dest, "journal"));
-    for (const e of backupContents(this.dest)) {
-      if (this.sent.has(e.path)) continue;
-      if (e.dir) yield* this.dirs();
-      else yield* this.file(e.path, e.path === journal ? this.journalSent : 0, false);
-    }
+    yield* this.dirs();
+    for (const e of backupContents(this.dest))
+      if (!e.dir && !this.sent.has(e.path)) yield* this.file(e.path, e.path === journal ? this.journalSent : 0, false);
   }
 
   private *newCopies() {
@@ -142,7 +140,7 @@ export class LiveStream {
   /** The journal's bytes up to `to` (what the drain has written), then that part punched out of staging. */
   private async *journalUpTo(to: number): AsyncGenerator<RawChunk> {
     const path = relative(this.dest, workingPath(this.dest, "journal"));
-    const fh = await open(join(this.dest, path), "r");
+    const fh = await open(join(this.dest, path), "r+"); // writable: a hole is punched through it
     try {
       while (this.journalSent < to) {
         const n = Math.min(CHUNK_BYTES, to - this.journalSent);

@@ -3,7 +3,7 @@
 // source's (the replica oracle). A reader that stalls fails the backup with a clear error while the server
 // keeps committing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { ddlStorm } from "../helpers/ddl-storm";
@@ -69,6 +69,33 @@ async function prepareAndCompare(dir: string, serverId: number): Promise<void> {
   expect(want.filter((t) => t.checksum !== null).length).toBeGreaterThan(4);
 }
 
+/** The most disk space under `dir`, sampled every 100 ms until stop(): what the stream's staging took. */
+function sampleSpace(dir: string): { stop(): Promise<number> } {
+  const allocated = (path: string): number => {
+    try {
+      const st = lstatSync(path);
+      return st.blocks * 512 + (st.isDirectory() ? readdirSync(path).reduce((n, name) => n + allocated(join(path, name)), 0) : 0);
+    } catch {
+      return 0; // removed while we looked
+    }
+  };
+  let max = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      max = Math.max(max, allocated(dir));
+      await Bun.sleep(100);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return max;
+    },
+  };
+}
+
 /** Runs a shell pipeline; each command's exit code and stderr land in files named after `name`. */
 async function pipeline(name: string, producer: string[], consumer: string[]): Promise<{ codes: number[]; errors: string[] }> {
   const q = (cmd: string[]) => cmd.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
@@ -78,12 +105,15 @@ async function pipeline(name: string, producer: string[], consumer: string[]): P
 }
 
 describe("hb backup --stream", () => {
-  test("to a file, then hb extract FILE: the journal streams while the copy runs; the prepared backup equals the source", async () => {
+  test("to a file, then hb extract FILE: the journal streams while the copy runs, staging stays small; the prepared backup equals the source", async () => {
     const staging = stagingDir("staging1");
     const file = join(tmp.path, "plain.hbs");
+    const space = sampleSpace(staging);
     const { codes, errors } = await underLoad(() =>
       pipeline("plain", [HB, "backup", ...connection(), "--stream", "--stream-tmpdir", staging, "--throttle", "20M"], ["dd", `of=${file}`, "bs=1M", "status=none"]),
     );
+    // What was sent left staging (copies truncated, the journal punched): it never held half the backup.
+    expect(await space.stop()).toBeLessThan(statSync(file).size / 2);
     expect(errors[0]).toContain("backup complete");
     expect(codes).toEqual([0, 0]);
     expect(readdirSync(staging)).toEqual([]); // the staging directory is gone
