@@ -9,7 +9,7 @@ import { formatBytes } from "../units";
 import type { Session } from "../backup/session";
 import { LiveStream } from "./live";
 import { FdSink } from "./sinks";
-import { StreamWriter } from "./writer";
+import { StreamWriter, type StreamSink } from "./writer";
 
 export interface StreamBackupOptions {
   tmpdir?: string; // --stream-tmpdir
@@ -18,6 +18,7 @@ export interface StreamBackupOptions {
   parallel: number; // chunks compressed and sealed at once
   stallMs: number; // --stream-stall-timeout
   bufferBytes: number; // --stream-buffer: the most staging may hold that the reader has not taken
+  sink?: StreamSink; // where the stream goes; stdout (FdSink) by default
 }
 
 export interface StreamStats {
@@ -32,7 +33,7 @@ export async function streamBackup<R>(
   o: StreamBackupOptions,
   backup: (dest: string, watch: (s: Session) => void) => Promise<R>,
 ): Promise<R & { stream: StreamStats }> {
-  if (process.stdout.isTTY) throw new HbError("usage", "--stream writes the backup to stdout, which is a terminal", "redirect it: hb backup --stream > FILE, or | ssh HOST hb extract DIR");
+  if (!o.sink && process.stdout.isTTY) throw new HbError("usage", "--stream writes the backup to stdout, which is a terminal", "redirect it: hb backup --stream > FILE, or | ssh HOST hb extract DIR");
   let staging: string;
   try {
     staging = mkdtempSync(join(o.tmpdir ?? tmpdir(), "hb-stream-")); // 0700
@@ -40,16 +41,16 @@ export async function streamBackup<R>(
     throw new HbError("destination", `cannot create a staging directory in ${o.tmpdir ?? tmpdir()}: ${(e as Error).message}`);
   }
   const writer = new StreamWriter({ compressLevel: o.compressLevel, key: o.key, parallel: o.parallel });
-  const sink = new FdSink(1, o.stallMs);
+  const sink = o.sink ?? new FdSink(1, o.stallMs);
   const live = new LiveStream(join(staging, "backup"), writer, sink, o.bufferBytes);
   try {
     const result = await backup(join(staging, "backup"), live.watch);
     const bytes = await live.finish();
-    log.success(`streamed ${formatBytes(bytes)} to stdout`);
+    log.success(`streamed ${formatBytes(bytes)}${o.sink ? "" : " to stdout"}`);
     return { ...result, stream: { bytes, compressed: o.compressLevel !== undefined, encrypted: o.key !== undefined, backupId: Buffer.from(writer.header.backupId).toString("hex") } };
   } catch (e) {
     live.abort(e);
-    sink.abandon();
+    sink.abandon?.();
     throw e;
   } finally {
     rmSync(staging, { recursive: true, force: true });
