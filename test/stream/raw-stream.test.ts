@@ -23,7 +23,7 @@ describe("raw oracle through the stream", () => {
         stream: { backup: ["--compress", "--encrypt-key-file", key], extract: ["--encrypt-key-file", key] },
       });
       expect(diffs).toEqual([]);
-      expect(overlap).toBeGreaterThan(1000);
+      expect(overlap).toBeGreaterThan(500); // the writer went on while the copy ran
     }, 180_000);
   }
 });
