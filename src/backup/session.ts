@@ -13,6 +13,15 @@ import { startProgress } from "./progress";
 import { treeBytes } from "./tree-bytes";
 import { onInterrupt } from "./interrupt";
 import { debugSync } from "./debug-sync";
+import { lockJournal } from "./dest-cleanup";
+import { alive } from "../capture/claim";
+
+/** How long the shim keeps a capture whose hb stopped beating (killed, stopped) before failing it. */
+export const LEASE_MS = 5000;
+
+/** How long a server write waits for room in a full ring before the capture fails instead (docs/capture.md,
+ * "The stall bound"): the server's worst stall when hb stops draining. */
+export const RING_WAIT_MS = 500;
 
 export interface SessionRoot {
   source: string; // canonical path, as the server sees it
@@ -20,7 +29,7 @@ export interface SessionRoot {
 }
 
 export interface SessionOptions {
-  dest: string; // created and checked by prepareDest
+  dest: string; // checked by checkDest, created by createDest
   capture: Capture;
   roots: SessionRoot[];
   exclude: string[]; // root-relative globs
@@ -34,6 +43,7 @@ export interface SessionOptions {
   ringBytes: number;
   leaseMs?: number;
   serverMustLive?: boolean; // a server that dies mid-backup fails it at once (raw mode's writer may just finish)
+  watch?: (s: Session) => void; // called at every tick; throws to fail the backup (the stream: src/stream/live.ts)
 }
 
 export class Session {
@@ -53,6 +63,7 @@ export class Session {
   constructor(private o: SessionOptions) {
     writeState(o.dest, "copying");
     this.journalFd = createJournal(o.dest);
+    lockJournal(this.journalFd);
     this.pool = new CopyPool(o.parallel, o.throttleBytesPerSec, o.gentle);
     this.skip = leftOut(o.include ?? [], o.exclude);
     this.walker = new Walker({
@@ -91,6 +102,7 @@ export class Session {
     if (this.o.serverMustLive && !this.ended && !alive(s.pid))
       throw new HbError("capture", `the server (pid ${s.pid}) exited during the backup: this backup is incomplete`, "once the server is back, run the backup again");
     this.interrupt.check();
+    this.o.watch?.(this);
     if (this.pool.bytes > 0) debugSync("copy");
   }
 
@@ -99,8 +111,8 @@ export class Session {
       roots: this.o.roots.map((r) => r.source),
       journalFd: this.journalFd,
       ringBytes: this.o.ringBytes,
-      leaseMs: this.o.leaseMs ?? 5000,
-      maxWaitMs: 2000,
+      leaseMs: this.o.leaseMs ?? LEASE_MS,
+      maxWaitMs: RING_WAIT_MS,
     });
     this.rootIdents = this.o.roots.map((r) => this.walker.addRoot(r.source));
   }
@@ -229,14 +241,5 @@ export class Session {
     this.walker.close();
     this.pool.close();
     closeSync(this.journalFd);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
   }
 }

@@ -12,6 +12,7 @@ import {
 import { dirname, join, resolve, sep } from "node:path";
 import { HbError } from "../errors";
 import { dataDir, workDir, workingPath } from "./files";
+import { clearDeadBackup, deadBackupIn } from "../backup/dest-cleanup";
 
 const inside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 
@@ -38,7 +39,8 @@ export function checkDest(dest: string, roots: string[]): string {
   if (existsSync(target)) {
     const st = statSync(target);
     if (!st.isDirectory()) throw new HbError("destination", `${dest} exists and is not a directory`);
-    if (readdirSync(target).length) throw new HbError("destination", `${dest} is not empty`, "a backup goes into a new or empty directory");
+    if (readdirSync(target).length && !deadBackupIn(target))
+      throw new HbError("destination", `${dest} is not empty`, "a backup goes into a new or empty directory");
     // Whoever owns DEST can swap what hb writes into it for symlinks while hb (maybe root) writes there.
     if (st.uid !== euid())
       throw new HbError("destination", `${dest} belongs to uid ${st.uid}, not to this user (uid ${euid()})`, "let hb create DEST, or chown it first");
@@ -57,6 +59,7 @@ export function existingAncestor(target: string): string {
 
 /** Creates a checked DEST (0700) and its work directory .hb/data; .hb must be new: one planted meanwhile is not followed. */
 export function createDest(target: string, dest = target): void {
+  if (existsSync(target) && deadBackupIn(target)) clearDeadBackup(target);
   try {
     mkdirSync(target, { recursive: true, mode: 0o700 });
     chmodSync(target, 0o700); // also when DEST existed (empty): a backup is readable by its owner only
@@ -67,12 +70,6 @@ export function createDest(target: string, dest = target): void {
   }
 }
 
-/** checkDest, then createDest. */
-export function prepareDest(dest: string, roots: string[]): string {
-  const target = checkDest(dest, roots);
-  createDest(target, dest);
-  return target;
-}
 
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 

@@ -10,10 +10,17 @@ export const WORK_DIR = ".hb";
 /** Where the copies are, as the manifest names them ("<DATA_REL>/<n>"). */
 export const DATA_REL = `${WORK_DIR}/data`;
 
-export type HbRecord = "state" | "manifest" | "hashes" | "journal";
-const WORKING: Record<HbRecord, string> = { state: "state", manifest: "manifest.json", hashes: "hashes.json", journal: "journal" };
+export type HbRecord = "state" | "manifest" | "hashes" | "journal" | "restore";
+const WORKING: Record<HbRecord, string> = { state: "state", manifest: "manifest.json", hashes: "hashes.json", journal: "journal", restore: "restore.json" };
 // Each with a dot: a database directory's name cannot have one (the server encodes it), so none can clash.
-export const SEALED: Record<HbRecord, string> = { state: "hb_state.txt", manifest: "hb_manifest.json", hashes: "hb_hashes.json", journal: "hb_journal.bin" };
+// restore: hb restore's plan (src/restore/journal.ts), written into a sealed DEST.
+export const SEALED: Record<HbRecord, string> = {
+  state: "hb_state.txt",
+  manifest: "hb_manifest.json",
+  hashes: "hb_hashes.json",
+  journal: "hb_journal.bin",
+  restore: "hb_restore.json",
+};
 /** hb's top-level files besides the sealed records. */
 export const DDL_LOG = "hb_ddl.log";
 /** Where the source kept its files and where prepare put them (docs/layout.md). */

@@ -1,6 +1,8 @@
 // The one owner of what a backup directory holds: its files and where they are (files.ts), its state
 // (state.ts), its manifest (manifest.ts), which entries are records and which the tree (entries.ts), how it is
-// created (create.ts) and sealed after prepare (seal.ts). Backup, prepare, restore and verify ask here.
+// created (create.ts), sealed after prepare (seal.ts), and listed in order for a stream (contents.ts). Backup,
+// prepare, restore, verify and the stream ask here.
+export * from "./contents";
 export * from "./create";
 export * from "./entries";
 export * from "./files";

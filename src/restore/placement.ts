@@ -3,9 +3,10 @@
 // the source had them; a remote table file goes back to where the source had it, with its `.isl` or symlink
 // made again in the datadir, or stays in the datadir with --tables-in-datadir. Only the target's directories
 // are checked, never the source's.
-import { copyFileSync, existsSync, mkdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { HbError } from "../errors";
+import { fsyncPath } from "../fsync-tree";
 import { readOptionFile } from "../connect/options";
 import { dataFileNames, type SystemKind } from "../discover/layout";
 import type { LayoutRecord, PlacedFile } from "../discover/record";
@@ -71,24 +72,50 @@ export function checkRemoteTargets(p: Placement): void {
       throw new HbError("destination", `${r.to} already exists (the backup's ${r.path} goes there)`, "move it away, or pass --tables-in-datadir");
 }
 
-/** Moves each remote table file from the restored datadir to its place and makes its pointer there. */
-export function placeRemote(p: Placement, datadir: string, own: (path: string) => void): void {
+const exists = (path: string) => {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * After every entry is in place: moves each remote table file from the restored datadir to its place and makes
+ * its pointer there. Run again after an interruption, it finishes what is left: a file already at its place
+ * (a copy across filesystems is renamed into place whole, then its source removed), a pointer already made.
+ */
+export function placeRemote(p: Placement, datadir: string, owner?: { uid: number; gid: number }): void {
+  const own = (path: string) => owner && lchownSync(path, owner.uid, owner.gid);
   for (const r of p.remote) {
     const from = join(datadir, r.path);
-    const made = mkdirSync(dirname(r.to), { recursive: true, mode: 0o750 });
-    for (let d = dirname(r.to); made && d.length >= made.length; d = dirname(d)) own(d);
-    try {
-      renameSync(from, r.to);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
-      copyFileSync(from, r.to, 1 /* COPYFILE_EXCL */);
-      unlinkSync(from);
+    if (!exists(r.to)) {
+      const made = mkdirSync(dirname(r.to), { recursive: true, mode: 0o750 });
+      for (let d = dirname(r.to); made && d.length >= made.length; d = dirname(d)) own(d);
+      try {
+        renameSync(from, r.to);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
+        const tmp = join(dirname(r.to), `.hb-restore-${basename(r.to)}`);
+        copyFileSync(from, tmp);
+        fsyncPath(tmp);
+        renameSync(tmp, r.to);
+      }
+      own(r.to);
+      fsyncPath(dirname(r.to));
     }
-    own(r.to);
-    if (!r.link) continue;
-    const link = join(datadir, r.link.path);
-    if (r.link.via === "isl") writeFileSync(link, r.to, { mode: 0o660, flag: "wx" });
-    else symlinkSync(r.to, link);
-    own(link);
+    if (exists(from)) unlinkSync(from); // copied across filesystems
+    if (r.link && !exists(join(datadir, r.link.path))) {
+      const link = join(datadir, r.link.path);
+      if (r.link.via === "isl") {
+        const tmp = join(dirname(link), `.hb-restore-${basename(link)}`); // whole or not there
+        writeFileSync(tmp, r.to, { mode: 0o660 });
+        fsyncPath(tmp);
+        renameSync(tmp, link);
+      } else symlinkSync(r.to, link);
+      own(link);
+    }
+    fsyncPath(dirname(from));
   }
 }
