@@ -13,7 +13,7 @@
  *
  * Ops (one call of interest each): rename_dir (a directory, with its subtree, to a new name "r<op>" under any
  * directory not inside it: often an ancestor or a sibling), rename_file, mkdir ("d<op>"), create (an empty
- * file "f<op>"), pwrite (up to 12 KiB, below 24 KiB), unlink, rmdir (an empty directory).
+ * file "f<op>"), pwrite (up to 24 KiB, below 48 KiB), unlink, rmdir (an empty directory).
  * Exit: 0 ok (SIGTERM ends a run); 2 usage; 3 a call failed.
  */
 #ifndef _GNU_SOURCE
@@ -33,12 +33,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_NODES 96
+#define MAX_NODES 160
 #define MAX_DIRS 32
-#define MAX_FILES 56
+#define MAX_FILES 120
 #define MAX_DEPTH 7
 #define MAX_THREADS 8
-#define MAX_IO 24576
+#define MAX_IO 49152
 #define FAST_OPS 1000 /* ops run before --delay-us applies: the tree the backup starts from */
 
 enum kind { K_rename_dir, K_rename_file, K_mkdir, K_create, K_pwrite, K_unlink, K_rmdir, NKINDS };
