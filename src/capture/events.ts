@@ -166,10 +166,11 @@ export class NeedTracker {
 /** Why prepare cannot rebuild what an open need asks for (docs/journal.md, "Prepare" 3 and 5). */
 export function whyMissing(n: Need, endedFrom: number): string {
   const what = n.dir ? "listed" : "copied";
-  const when = n.pos >= endedFrom ? " while the capture was ending" : "";
+  const at = n.cameIn?.self ? n.cameIn.pos : n.pos; // the record that made it needed
+  const when = at >= endedFrom ? " while the capture was ending" : "";
   if (!n.cameIn)
-    return `${n.absPath}: in the roots since before the backup, moved${when} (journal byte ${n.pos}) and never ${what}: the copier did not find it where the journal had it`;
+    return `${n.absPath}: in the roots since before the backup, moved${when} (journal byte ${at}) and never ${what}: the copier did not find it where the journal had it`;
   if (n.cameIn.self)
-    return `${n.absPath}: came into the roots from outside${when} (journal byte ${n.pos}) and was not ${what} after: what was written to it outside is in no journal`;
-  return `${n.absPath}: moved${when} (journal byte ${n.pos}) after directory ${n.cameIn.absPath} came into the roots from outside (byte ${n.cameIn.pos}), and was not ${what} after: it may have been in that directory, whose writes outside are in no journal`;
+    return `${n.absPath}: came into the roots from outside${when} (journal byte ${at}) and was not ${what} after: what was written to it outside is in no journal`;
+  return `${n.absPath}: moved${when} (journal byte ${at}) after directory ${n.cameIn.absPath} came into the roots from outside (byte ${n.cameIn.pos}), and was not ${what} after: it may have been in that directory, whose writes outside are in no journal`;
 }
