@@ -24,9 +24,9 @@ import { liveRedoCopy } from "./innodb-redo";
 import { copyPaced, type Pacing } from "./paced-copy";
 import { BinlogWriteBehind } from "./binlog-write-behind";
 import { join } from "node:path";
-import { isDir } from "../shim/ffi";
 import { tablesTouched } from "../ddl/from-journal";
-import { ddlDisagreements, writeDdlLog } from "../ddl/hb-log";
+import { writeDdlLog } from "../ddl/hb-log";
+import { ddlDisagreements, reportDdlDisagreements } from "../ddl/disagreements";
 import { parseServerDdlLog, type ServerDdl } from "../ddl/server-log";
 import { debugSync } from "./debug-sync";
 import { claimServer, earlierCaptureGone, type Claim } from "../capture/claim";
@@ -81,14 +81,6 @@ export interface ServerBackupResult {
   ddlDisagreements: string[];
   autoThrottle?: { cycles: number; holds: number; lastRate: number };
   durationMs: number;
-}
-
-/** Database directories under the datadir, by ident: listed by the copier or created during the backup. */
-function databaseDirs(session: Session, datadirIdent: string): Map<string, string> {
-  const dbs = new Map<string, string>();
-  for (const l of session.walker.listings) if (l.ident === datadirIdent) for (const e of l.entries) if (isDir(e.mode)) dbs.set(e.ident, e.name);
-  for (const e of session.events) if (e.bind && e.parent === datadirIdent && isDir(e.mode)) dbs.set(e.ident, e.name);
-  return dbs;
 }
 
 /** What is never part of a backup, relative to the datadir (XtraBackup's defaults). */
@@ -220,9 +212,8 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await safeSlave?.restart();
       log.info(`lock held ${lockTimeMs} ms (BLOCK_DDL to END)`);
       stats = session.stats();
-      const dbs = databaseDirs(session, session.rootIdent(roots.findIndex((r) => r.dest === "")));
-      disagreements = ddlDisagreements(ddl, tablesTouched(session.events, (parent) => dbs.get(parent)));
-      for (const d of disagreements) log.warn(`DDL log: ${d}`);
+      const touched = tablesTouched(session.events, session.rootIdent(roots.findIndex((r) => r.dest === "")), session.walker.listings);
+      disagreements = reportDdlDisagreements(ddlDisagreements(ddl, touched));
       writeDdlLog(dest, ddl);
       writeServerMetadata(dest, { info, coords, lockTimeMs, argv: o.argv, startedAt, stats });
       writeLayoutRecord(dest, { source: sourceLayoutOf(info), remote });

@@ -4,8 +4,9 @@ import { closeSync } from "node:fs";
 import { HbError, errnoText } from "../errors";
 import { fsyncTree, fsyncTreeAsync } from "../fsync-tree";
 import { leftOut } from "../paths";
+import { log } from "../log";
 import { Capture, shimErrorText } from "../capture/control";
-import { NeedTracker, parseEvents, type Need, type NsEvent } from "../capture/events";
+import { NeedTracker, parseEvents, whyMissing, type Need, type NsEvent } from "../capture/events";
 import { CopyPool } from "../copy/pool";
 import { Walker, type WalkerOptions } from "../copy/walker";
 import { DATA_REL, createJournal, dataDir, writeManifest, writeState } from "../dest";
@@ -159,9 +160,9 @@ export class Session {
       while (this.pending.length) await this.walker.fetch(this.pending.shift()!);
       await this.walker.run();
       await this.walker.settle();
-      this.tick();
+      await this.drained();
       if (this.pending.length || this.walker.pendingDirs) continue;
-      const open = this.tracker.open((n) => this.walker.satisfied(n));
+      const open = this.openNeeds();
       if (!open.length) break;
       // Not found where the journal said: it moved on, and a later record will say where.
       for (const n of open) await this.walker.fetch(n);
@@ -170,8 +171,24 @@ export class Session {
     }
   }
 
-  /** Ends the capture (barrier), then checks that nothing the journal asked for is missing. */
+  /** Drains every namespace record journaled until now: the drain thread naps up to 10 ms between looks, and
+   * a record it has not handed over yet would come to light only at the end, too late to copy what it moved.
+   * A second at most: a failed capture stops draining, and the next tick says so. */
+  private async drained(): Promise<void> {
+    const head = this.o.capture.head();
+    for (let waited = 0; waited < 1000 && this.o.capture.status().tail < head; waited++) await Bun.sleep(1);
+    this.tick();
+  }
+
+  /** What the journal asked for that the copier has not copied yet, where the journal has it now. */
+  private openNeeds(): Need[] {
+    return this.tracker.open((n) => this.walker.satisfied(n), (dir) => this.walker.dirPath(dir));
+  }
+
+  /** Ends the capture (barrier), then checks that the journal and the copies rebuild everything in the roots:
+   * a BIND of what was never copied, or came in from outside after its copy, fails the backup, named. */
   end(): void {
+    const endedFrom = this.o.capture.head(); // records from here on were made while the capture was ending
     const code = this.o.capture.end();
     this.ended = true;
     if (code !== 0) throw new HbError("capture", `the capture failed: ${shimErrorText(code)}`);
@@ -179,9 +196,11 @@ export class Session {
       this.events.push(e);
       this.tracker.add(e);
     }
-    const missing = this.tracker.open((n) => this.walker.satisfied(n));
-    if (missing.length)
-      throw new HbError("capture", `${missing.length} entries moved into the backup's roots while the capture was ending (${missing[0]!.absPath}); run the backup again`);
+    const missing = this.openNeeds().map((n) => whyMissing(n, endedFrom));
+    if (!missing.length) return;
+    for (const m of missing) log.debug(`cannot be rebuilt: ${m}`);
+    const more = missing.length > 1 ? ` (and ${missing.length - 1} more, listed with HB_DEBUG=1)` : "";
+    throw new HbError("capture", `this backup cannot rebuild ${missing[0]}${more}`, "run the backup again");
   }
 
   /** Files with a writable shared mapping, among those copied (I7). */

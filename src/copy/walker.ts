@@ -2,7 +2,7 @@
 // recording for each listing and copy the journal position it started at (docs/journal.md). Entries are
 // opened relative to their directory's descriptor, so a listing is true of that directory whatever it is
 // called by then.
-import { openSync, readdirSync } from "node:fs";
+import { openSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { HbError, errnoText } from "../errors";
 import { step } from "../log";
@@ -182,6 +182,17 @@ export class Walker {
   satisfied(n: Need): boolean {
     const seq = n.dir ? this.lastListing.get(n.ident) : this.lastCopy.get(n.ident);
     return seq !== undefined && seq > n.after;
+  }
+
+  /** Where a listed directory is now (the path of the descriptor kept for it), to find what moved under it. */
+  dirPath(ident: string): string | undefined {
+    const fd = this.dirFds.get(ident);
+    if (fd === undefined) return;
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return;
+    }
   }
 
   /** Fetches what a journaled BIND asks for, found by its key (parent descriptor + name) or its path. */

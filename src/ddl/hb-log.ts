@@ -1,7 +1,7 @@
 // hb_ddl.log: the table DDL that ran during the backup, one line each:
 //   <time>\t<created|renamed|dropped|truncated|rebuilt|altered>\t<db.table>[\t<new db.table>]
-// (databases: "created database"/"dropped database" and the name). Built from the server's own DDL log and
-// checked against the journal: a table one of them saw change and the other did not is reported.
+// (databases: "created database"/"dropped database" and the name). Built from the server's own DDL log, which
+// disagreements.ts checks against the journal.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DDL_LOG } from "../dest/files";
@@ -22,19 +22,4 @@ export function ddlLines(entries: ServerDdl[]): string[] {
 export function writeDdlLog(dest: string, entries: ServerDdl[]): void {
   const lines = ddlLines(entries);
   writeFileSync(join(dest, DDL_LOG), lines.length ? `${lines.join("\n")}\n` : "", { mode: 0o600 });
-}
-
-/** Tables the journal saw change by name but the server's log does not mention, and the other way round. */
-export function ddlDisagreements(entries: ServerDdl[], touched: Set<string>): string[] {
-  const logged = new Set<string>();
-  for (const e of entries) {
-    if (e.engine === "DATABASE") continue;
-    logged.add(`${e.db}.${e.table}`);
-    if (e.newTable) logged.add(`${e.newDb}.${e.newTable}`);
-  }
-  const loggedDbs = new Set(entries.filter((e) => e.engine === "DATABASE").map((e) => e.db));
-  const out: string[] = [];
-  for (const t of touched) if (!logged.has(t) && !loggedDbs.has(t.split(".")[0]!)) out.push(`${t}: changed in the journal, not in the server's DDL log`);
-  for (const t of logged) if (!touched.has(t)) out.push(`${t}: in the server's DDL log, no file of it changed in the journal`);
-  return out;
 }

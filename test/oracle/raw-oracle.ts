@@ -26,6 +26,7 @@ interface OracleOptions {
   journalBuffered?: boolean;
   delayUs: number;
   preload?: string; // LD_PRELOAD for the writer (default: the shim)
+  program?: string; // another workload with the writer's interface (run, replay, counters): runs and replays
   writer?: string; // another build of the writer (sanitizers)
   wrap?: string[]; // runs the writer under this (valgrind)
   env?: Record<string, string>;
@@ -37,7 +38,8 @@ const shellQuote = (args: string[]) => args.map((a) => `'${a.replaceAll("'", "'\
 
 /** Runs one seed end to end; returns the differences (none = exact) and how many ops overlapped the backup. */
 export async function rawOracle(o: OracleOptions) {
-  const writer = o.writer ?? (await buildWriter());
+  const replayer = o.program ?? (await buildWriter());
+  const writer = o.writer ?? replayer;
   await using tmp = tempDir(`oracle-${o.seed}`);
   const src = join(tmp.path, "src");
   const dest = join(tmp.path, "backup");
@@ -86,7 +88,7 @@ export async function rawOracle(o: OracleOptions) {
     const replays = await Promise.all(
       ["", "+"].map(async (plus, i) => {
         const dir = join(tmp.path, `replay${i}`);
-        const r = await run([await buildWriter(), "replay", dir, String(o.seed), "--upto", ks.map((k) => `${k}${plus}`).join(",")], { env: { LD_PRELOAD: undefined } });
+        const r = await run([replayer, "replay", dir, String(o.seed), "--upto", ks.map((k) => `${k}${plus}`).join(",")], { env: { LD_PRELOAD: undefined } });
         expect(r.code).toBe(0);
         return dir;
       }),
