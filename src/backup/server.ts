@@ -21,7 +21,7 @@ import { liveRedoCopy } from "./innodb-redo";
 import { copyPaced, type Pacing } from "./paced-copy";
 import { BinlogWriteBehind } from "./binlog-write-behind";
 import { join } from "node:path";
-import { isDir } from "../shim/ffi";
+import { isDir } from "../libc";
 import { tablesTouched } from "../ddl/from-journal";
 import { ddlDisagreements, writeDdlLog } from "../ddl/hb-log";
 import { parseServerDdlLog, type ServerDdl } from "../ddl/server-log";

@@ -1,4 +1,4 @@
-// The journal record layout of shim/hb_proto.h, in TypeScript: constants, a header decoder, and an encoder
+// The journal record layout of shim/common/record.h, in TypeScript: constants, a header decoder, and an encoder
 // (tests build synthetic journals with it). Little-endian; every record is 8-byte aligned.
 import { crc32c } from "./crc32c";
 

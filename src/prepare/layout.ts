@@ -1,5 +1,5 @@
 // What may sit in DEST next to the tree prepare moves in: `.hb` and the metadata files a backup writes
-// (DESIGN.md "Locks and metadata"). Anything else would end up mixed into the datadir, so prepare refuses.
+// (docs/journal.md, "Prepare"). Anything else would end up mixed into the datadir, so prepare refuses.
 import { readdirSync } from "node:fs";
 import { HbError } from "../errors";
 

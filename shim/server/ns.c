@@ -1,11 +1,12 @@
+/* Resolving the path arguments of namespace calls to (parent directory identity, name, absolute path). */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "ns.h"
-#include "real.h"
+#include "common/real.h"
+#include "server/capture.h"
+#include "server/ns.h"
 
 HB_HIDDEN int hb_where(int dirfd, const char *path, struct hb_where *w)
 {

@@ -1,8 +1,9 @@
-/* hb journal record format: shared by the shim (producer), the drain (CLI side) and,
- * re-implemented in TypeScript, by prepare. Little-endian, every record 8-byte aligned.
+/* hb journal record format: written by the server's side (server/journal.c) into the ring, moved into the
+ * journal file by hb's drain (hb/drain.c), read by prepare through its TypeScript twin src/journal/format.ts
+ * (test/unit/shim-abi.test.ts holds the two together). Little-endian, every record 8-byte aligned.
  * docs/journal.md explains how prepare turns these records into an exact tree. */
-#ifndef HB_PROTO_H
-#define HB_PROTO_H
+#ifndef HB_RECORD_H
+#define HB_RECORD_H
 
 #include <stdint.h>
 
