@@ -20,6 +20,7 @@
 #define HB_MMAP_SLOTS 64
 #define HB_UNREAD_SLOTS 4096 /* files the copier has promised to read (docs/capture.md); a power of two */
 #define HB_UNREAD_PROBES 32
+#define HB_UNJOURNALED_BYTES (32u << 10) /* room for the paths a capture leaves out (hb_cb.unjournaled) */
 
 enum hb_state {
 	HB_IDLE = 0,
@@ -103,6 +104,12 @@ struct hb_cb {
 	uint32_t pad1;
 	_Atomic uint64_t c_unread_skips, c_unread_bytes; /* writes left out because the copy reads them */
 	struct hb_unread unread[HB_UNREAD_SLOTS];
+
+	/* Files under the roots whose changes this capture does not journal, because the backup leaves them out
+	 * (binlogs, ibtmp1, excluded tables: src/capture/unjournaled.ts): absolute paths, each NUL-terminated; one
+	 * that ends in '*' stands for every name in its directory that starts so. Set before the capture begins. */
+	uint32_t unjournaled_bytes;
+	char unjournaled[HB_UNJOURNALED_BYTES];
 };
 
 _Static_assert(sizeof(struct hb_cb) <= HB_CB_BYTES, "control block fits");

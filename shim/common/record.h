@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #ifndef HB_PROTOCOL /* a test builds another version to check the mismatch is refused */
-#define HB_PROTOCOL 2
+#define HB_PROTOCOL 3
 #endif
 
 enum hb_rec_type {

@@ -42,8 +42,8 @@ enum hb_stat_slot {
 /* The control API (hb/attach.c, hb/capture.c, hb/drain.c, hb/info.c, hb/unread.c). Codes are enum hb_err. */
 HB_EXPORT struct hb_ctl *hb_ctl_attach(int pid, int *err);
 HB_EXPORT void hb_ctl_detach(struct hb_ctl *c);
-HB_EXPORT int hb_ctl_begin(struct hb_ctl *c, const char *roots, uint64_t ring_bytes, uint32_t lease_ms,
-			   uint32_t max_wait_ms, int journal_fd);
+HB_EXPORT int hb_ctl_begin(struct hb_ctl *c, const char *roots, const char *unjournaled, uint64_t ring_bytes,
+			   uint32_t lease_ms, uint32_t max_wait_ms, int journal_fd);
 HB_EXPORT int hb_ctl_end(struct hb_ctl *c, uint32_t timeout_ms, int abort);
 HB_EXPORT uint64_t hb_ctl_head(struct hb_ctl *c);
 HB_EXPORT int hb_ctl_stat(struct hb_ctl *c, uint64_t *out, int n);

@@ -68,10 +68,28 @@ static int set_roots(struct hb_cb *cb, const char *roots)
 	return 0;
 }
 
-int hb_ctl_begin(struct hb_ctl *c, const char *roots, uint64_t ring_bytes, uint32_t lease_ms, uint32_t max_wait_ms, int journal_fd)
+/* unjournaled: absolute paths separated by '\n' (hb_cb.unjournaled), or "". */
+static int set_unjournaled(struct hb_cb *cb, const char *list)
+{
+	size_t n = strlen(list);
+	cb->unjournaled_bytes = 0;
+	if (n >= HB_UNJOURNALED_BYTES)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if ((i == 0 || list[i - 1] == '\n') && list[i] != '/')
+			return -1; /* every one an absolute path */
+		cb->unjournaled[i] = list[i] == '\n' ? 0 : list[i];
+	}
+	cb->unjournaled[n] = 0;
+	cb->unjournaled_bytes = n ? (uint32_t)n + 1 : 0;
+	return 0;
+}
+
+int hb_ctl_begin(struct hb_ctl *c, const char *roots, const char *unjournaled, uint64_t ring_bytes, uint32_t lease_ms,
+		 uint32_t max_wait_ms, int journal_fd)
 {
 	struct hb_cb *cb = c->cb;
-	if (c->running || journal_fd < 0 || !roots || lease_ms == 0)
+	if (c->running || journal_fd < 0 || !roots || !unjournaled || lease_ms == 0)
 		return HB_E_ARGS;
 	uint32_t s = atomic_load(&cb->state);
 	if (s == HB_ACTIVE) {
@@ -90,7 +108,9 @@ int hb_ctl_begin(struct hb_ctl *c, const char *roots, uint64_t ring_bytes, uint3
 		atomic_store(&cb->state, HB_IDLE);
 		return HB_E_BARRIER;
 	}
-	if (set_roots(cb, roots) != 0) {
+	/* Both set while no call can see them (the state is STARTING), and the epoch that follows makes every
+	 * descriptor resolve again: they hold from the capture's first record. */
+	if (set_roots(cb, roots) != 0 || set_unjournaled(cb, unjournaled) != 0) {
 		atomic_store(&cb->state, HB_IDLE);
 		return HB_E_ARGS;
 	}

@@ -44,7 +44,7 @@ static inline void hb_leave(struct hb_guard *g)
 
 /* Descriptor cache (fdcache.c). */
 HB_HIDDEN void hb_fd_table_create(void);
-#define HB_FD_TRACKED 1u /* regular file under a capture root */
+#define HB_FD_TRACKED 1u /* regular file under a capture root, and not one the capture leaves out */
 #define HB_FD_APPEND 2u
 struct hb_fdinfo {
 	uint64_t dev, ino;
@@ -55,6 +55,9 @@ HB_HIDDEN void hb_fd_forget(int fd);
 HB_HIDDEN void hb_fd_forget_range(unsigned first, unsigned last);
 
 HB_HIDDEN int hb_under_roots(const char *abs, size_t len);
+/* Whether the capture leaves this file's changes out (hb_cb.unjournaled); hb_captured: under the roots, and not. */
+HB_HIDDEN int hb_unjournaled(const char *abs, size_t len);
+HB_HIDDEN int hb_captured(const char *abs, size_t len);
 
 /* Order journaled calls on one inode with their records (locks.c), and namespace changes with theirs.
  * hb_range_lock holds only the bytes [off, off + len) of a write at a known offset; a negative off (or a

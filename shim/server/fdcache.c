@@ -31,6 +31,25 @@ int hb_under_roots(const char *abs, size_t len)
 	return 0;
 }
 
+int hb_unjournaled(const char *abs, size_t len)
+{
+	struct hb_cb *cb = hb_cb;
+	const char *e = cb->unjournaled, *end = e + cb->unjournaled_bytes;
+	for (size_t el; e < end; e += el + 1) {
+		el = strnlen(e, (size_t)(end - e));
+		if (el > 0 && e[el - 1] == '*') {
+			/* A prefix within the last name: "/d/binlog.0*" is not "/d/binlog.0/x". */
+			if (len >= el - 1 && memcmp(abs, e, el - 1) == 0 && !memchr(abs + el - 1, '/', len - (el - 1)))
+				return 1;
+		} else if (len == el && memcmp(abs, e, el) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int hb_captured(const char *abs, size_t len) { return hb_under_roots(abs, len) && !hb_unjournaled(abs, len); }
+
 static int fd_resolve(int fd, struct hb_fdinfo *out)
 {
 	struct stat st;
@@ -44,7 +63,7 @@ static int fd_resolve(int fd, struct hb_fdinfo *out)
 	ssize_t len = readlink(link, path, sizeof path);
 	if (len <= 0 || (size_t)len >= sizeof path)
 		return 0;
-	if (hb_under_roots(path, (size_t)len))
+	if (hb_captured(path, (size_t)len))
 		out->flags |= HB_FD_TRACKED;
 	int fl = REAL(fcntl64)(fd, F_GETFL);
 	if (fl >= 0 && (fl & O_APPEND))

@@ -11,7 +11,7 @@
 HB_HIDDEN int hb_where(int dirfd, const char *path, struct hb_where *w)
 {
 	w->pfd = -1;
-	w->in_root = 0;
+	w->in_root = w->unjournaled = 0;
 	size_t len = strnlen(path, HB_PATH);
 	if (len == 0 || len >= HB_PATH)
 		return -1;
@@ -53,6 +53,7 @@ HB_HIDDEN int hb_where(int dirfd, const char *path, struct hb_where *w)
 	memcpy(w->abs + al + 1, w->name, w->nlen);
 	w->alen = (size_t)al + 1 + w->nlen;
 	w->abs[w->alen] = 0;
+	w->unjournaled = w->in_root && hb_unjournaled(w->abs, w->alen);
 	return 0;
 }
 

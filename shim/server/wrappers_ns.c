@@ -147,6 +147,8 @@ static int do_rename(int odir, const char *old, int ndir, const char *new, unsig
 	int e = errno;
 	if (r == 0) {
 		int ain = ra && a.in_root, bin = rb && b.in_root;
+		/* Content from a name the capture left out comes in as from outside: the copier fetches it again. */
+		int a_whole = ain && !a.unjournaled, b_whole = bin && !b.unjournaled;
 		int same = ha && hbb && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino; /* links to one inode: no-op */
 		if (!ra || !rb || !ha)
 			unresolved(1);
@@ -154,14 +156,14 @@ static int do_rename(int odir, const char *old, int ndir, const char *new, unsig
 			;
 		else if (flags & RENAME_EXCHANGE) {
 			if (ain && hbb)
-				bind_entry(&a, &sb, bin ? 0 : HB_BIND_OUTSIDE);
+				bind_entry(&a, &sb, b_whole ? 0 : HB_BIND_OUTSIDE);
 			if (bin)
-				bind_entry(&b, &sa, ain ? 0 : HB_BIND_OUTSIDE);
+				bind_entry(&b, &sa, a_whole ? 0 : HB_BIND_OUTSIDE);
 		} else {
 			if (ain)
 				hb_j_unbind(a.pdev, a.pino, a.name, a.nlen, sa.st_dev, sa.st_ino);
 			if (bin)
-				bind_entry(&b, &sa, ain ? 0 : HB_BIND_OUTSIDE);
+				bind_entry(&b, &sa, a_whole ? 0 : HB_BIND_OUTSIDE);
 		}
 	}
 	if (ra)
@@ -231,7 +233,7 @@ static int do_make(enum mkind k, int dirfd, const char *path, mode_t mode, const
 			if ((lflags & AT_EMPTY_PATH) && target[0] == 0)
 				src_in = hb_fd_lookup(odir, &fi);
 			else if (hb_where(odir, target, &src) == 0) {
-				src_in = src.in_root;
+				src_in = src.in_root && !src.unjournaled;
 				hb_where_done(&src);
 			}
 		}
@@ -287,7 +289,7 @@ static int do_path_change(int dirfd, const char *path, int follow, off_t len, mo
 	if (pfd >= 0 && fstat(pfd, &st) == 0) {
 		hb_fd_link(link, pfd);
 		ssize_t al = readlink(link, abs, sizeof abs);
-		tracked = al > 0 && al < (ssize_t)sizeof abs && hb_under_roots(abs, (size_t)al);
+		tracked = al > 0 && al < (ssize_t)sizeof abs && hb_captured(abs, (size_t)al);
 	}
 	if (tracked && !is_chmod) {
 		hb_range_lock(&lock, st.st_dev, st.st_ino, HB_WHOLE_INODE, 0);

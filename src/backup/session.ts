@@ -27,6 +27,7 @@ export interface SessionOptions {
   roots: SessionRoot[];
   exclude: string[]; // root-relative globs
   include?: string[]; // root-relative globs of user tables' files (see leftOut)
+  unjournaled?: (skip: (rel: string) => boolean) => string[]; // files the capture need not journal (src/capture/unjournaled.ts)
   throttleBytesPerSec: number;
   parallel: number;
   gentle: boolean; // copy at low CPU and I/O priority
@@ -99,6 +100,7 @@ export class Session {
   begin(): void {
     this.o.capture.begin({
       roots: this.o.roots.map((r) => r.source),
+      unjournaled: this.o.unjournaled?.(this.skip),
       journalFd: this.journalFd,
       ringBytes: this.o.ringBytes,
       leaseMs: this.o.leaseMs ?? 5000,

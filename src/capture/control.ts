@@ -37,6 +37,8 @@ export const shimErrorText = (code: number) => String(controlApi().hb_strerror(c
 
 export interface BeginOptions {
   roots: string[];
+  /** Files under the roots whose changes are not journaled, all left out of the backup (./unjournaled.ts). */
+  unjournaled?: string[];
   journalFd: number;
   ringBytes: number;
   leaseMs: number;
@@ -71,7 +73,7 @@ export class Capture {
   }
 
   begin(o: BeginOptions): void {
-    const code = controlApi().hb_ctl_begin(this.h, cstr(o.roots.join("\n")), o.ringBytes, o.leaseMs, o.maxWaitMs, o.journalFd);
+    const code = controlApi().hb_ctl_begin(this.h, cstr(o.roots.join("\n")), cstr((o.unjournaled ?? []).join("\n")), o.ringBytes, o.leaseMs, o.maxWaitMs, o.journalFd);
     if (code !== 0) throw new HbError("capture", `could not begin the capture: ${shimErrorText(code)}`);
   }
 

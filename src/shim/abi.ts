@@ -60,3 +60,6 @@ export const StatSlot = {
 
 /** HB_MMAP_SLOTS: the files with a writable shared mapping the control block can list. */
 export const MMAP_SLOTS = 64;
+
+/** HB_UNJOURNALED_BYTES: room in the control block for the paths a capture leaves out, '\n'-joined. */
+export const UNJOURNALED_BYTES = 32 << 10;

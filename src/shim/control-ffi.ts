@@ -7,7 +7,7 @@ const { i32, u32, u64, u64_fast, ptr, cstring, void: none } = FFIType;
 
 const symbols = {
   hb_ctl_attach: { args: [i32, ptr], returns: ptr },
-  hb_ctl_begin: { args: [ptr, ptr, u64, u32, u32, i32], returns: i32 },
+  hb_ctl_begin: { args: [ptr, ptr, ptr, u64, u32, u32, i32], returns: i32 },
   hb_ctl_end: { args: [ptr, u32, i32], returns: i32 },
   hb_ctl_head: { args: [ptr], returns: u64_fast },
   hb_ctl_stat: { args: [ptr, ptr, i32], returns: i32 },
