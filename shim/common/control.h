@@ -17,7 +17,6 @@
 #define HB_MAX_ROOTS 8
 #define HB_ROOT_MAX 1024
 #define HB_STRIPES 64 /* barrier counters, one cache line each, picked by CPU */
-#define HB_MMAP_SLOTS 64
 #define HB_UNREAD_SLOTS 4096 /* files the copier has promised to read (docs/capture.md); a power of two */
 #define HB_UNREAD_PROBES 32
 #define HB_UNJOURNALED_BYTES (32u << 10) /* room for the paths a capture leaves out (hb_cb.unjournaled) */
@@ -47,6 +46,7 @@ enum hb_err {
 	HB_E_ENDED = 12,     /* capture ended while the end barrier ran: records after the end */
 	HB_E_OWNER = 13,     /* a block named hb-ctl with another owner or a mode other than 0600: refused */
 	HB_E_BAD_BLOCK = 14, /* a block named hb-ctl that is not a control block (size, magic, pid) */
+	HB_E_MAPS = 15,      /* could not read the server's mappings (/proc/PID/maps) */
 };
 
 struct hb_stripe {
@@ -89,10 +89,6 @@ struct hb_cb {
 	_Atomic uint64_t tail; /* stream position drained so far */
 
 	_Atomic uint64_t c_records, c_data_bytes, c_ns_records, c_ring_waits, c_calls_active;
-	_Atomic uint32_t mmap_count, mmap_overflow;
-	struct {
-		_Atomic uint64_t dev, ino;
-	} mmaps[HB_MMAP_SLOTS];
 
 	uint32_t nroots;
 	uint32_t rootlen[HB_MAX_ROOTS];

@@ -19,6 +19,8 @@ enum hb_rec_type {
 	HB_REC_UNBIND = 5, /* key (pdev,pino,name) names nothing now; dev,ino = what it named (0 if unknown) */
 	HB_REC_CHMOD = 6,  /* dev,ino; mode = new st_mode */
 	HB_REC_END = 7,    /* written by the drain, last record; off = number of records before it */
+	HB_REC_MAP = 8,    /* dev,ino got a writable shared mapping: its writes through it are not journaled, so
+			    * hb copies it again under the final lock. Prepare has nothing to do with it. */
 };
 
 /* BIND flags */

@@ -26,8 +26,7 @@ enum hb_stat_slot {
 	HB_STAT_NS_RECORDS,       /* ...of them namespace records */
 	HB_STAT_RING_WAITS,       /* writers that found the ring full and waited */
 	HB_STAT_JOURNAL_BYTES,    /* journal bytes the drain holds or has written */
-	HB_STAT_MMAP_COUNT,       /* files seen with a writable shared mapping */
-	HB_STAT_MMAP_OVERFLOW,    /* 1: more than the table holds */
+	HB_STAT_MMAP_COUNT,       /* writable shared mappings of files under the roots seen (hb_ctl_mmaps) */
 	HB_STAT_PID,              /* the server's */
 	HB_STAT_UID,
 	HB_STAT_PROTOCOL,         /* HB_PROTOCOL of the shim that made the block */

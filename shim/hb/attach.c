@@ -113,6 +113,7 @@ void hb_ctl_detach(struct hb_ctl *c)
 	REAL(close)(c->fd);
 	free(c->buf);
 	free(c->ev);
+	free(c->maps);
 	pthread_mutex_destroy(&c->ev_lock);
 	pthread_mutex_destroy(&c->nap_lock);
 	pthread_cond_destroy(&c->nap_wake);

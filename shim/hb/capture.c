@@ -138,6 +138,7 @@ int hb_ctl_begin(struct hb_ctl *c, const char *roots, const char *unjournaled, u
 	atomic_store(&cb->c_ring_waits, 0);
 	atomic_fetch_add(&cb->epoch, 1);
 	c->ev_len = 0;
+	hb_mmaps_reset(c);
 	if (hb_journal_open(c, journal_fd) != 0) {
 		atomic_store(&cb->state, HB_IDLE);
 		return HB_E_JOURNAL_IO;
@@ -153,6 +154,10 @@ int hb_ctl_begin(struct hb_ctl *c, const char *roots, const char *unjournaled, u
 	if (hb_barrier(cb, 30ull * 1000000000) != 0) {
 		hb_fail(cb, HB_E_BARRIER, 0);
 		return HB_E_BARRIER;
+	}
+	if (hb_mmaps_seed(c) != 0) {
+		hb_fail(cb, HB_E_MAPS, errno);
+		return HB_E_MAPS;
 	}
 	return 0;
 }

@@ -27,10 +27,12 @@ struct hb_ctl {
 	size_t buf_len, buf_cap;
 	pthread_mutex_t nap_lock; /* the end wakes a napping drain rather than wait out its nap under the lock */
 	pthread_cond_t nap_wake;
-	/* namespace records for the copier */
+	/* namespace records for the copier, and the files mapped writable and shared (dev, ino pairs) */
 	pthread_mutex_t ev_lock;
 	uint8_t *ev;
 	size_t ev_len, ev_cap;
+	uint64_t *maps;
+	size_t maps_len, maps_cap;
 };
 
 /* Waits until no call that read the control block's state before now is still running (hb/capture.c). */
@@ -39,6 +41,11 @@ HB_HIDDEN void hb_release_idle_ring(struct hb_ctl *c);
 
 /* The drain thread (hb/drain.c): ring to journal, beating the heartbeat, until c->stop. */
 HB_HIDDEN void *hb_drain(void *ctl);
+
+/* The files with a writable shared mapping (hb/mmaps.c). */
+HB_HIDDEN void hb_mmaps_reset(struct hb_ctl *c);
+HB_HIDDEN void hb_mmaps_add(struct hb_ctl *c, uint64_t dev, uint64_t ino);
+HB_HIDDEN int hb_mmaps_seed(struct hb_ctl *c);
 
 /* The journal file (hb/journal_file.c). */
 #define HB_FLUSH_AT (1u << 20)   /* the journal is written 1 MiB at a time: few requests, and little left for the end */

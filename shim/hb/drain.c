@@ -1,5 +1,5 @@
 /* hb's drain: a thread of its own that moves committed records from the ring into the journal file, CRC
- * stamped, keeps the namespace records for the copier, and beats the heartbeat that keeps the capture alive.
+ * stamped, keeps the namespace records for the copier and the mapped files, and beats the heartbeat that keeps the capture alive.
  * It naps between looks at the ring (docs/capture.md, "The drain's pace"). */
 #include <errno.h>
 #include <stdlib.h>
@@ -86,6 +86,8 @@ static int consume_one(struct hb_ctl *c)
 	atomic_store_explicit(&cb->tail, t + len, memory_order_release);
 	if (h->type == HB_REC_BIND || h->type == HB_REC_UNBIND)
 		keep_event(c, rec, len);
+	else if (h->type == HB_REC_MAP)
+		hb_mmaps_add(c, h->dev, h->ino);
 	c->buf_len += len;
 	c->records++;
 	return 1;

@@ -1,5 +1,5 @@
-/* What hb reads of a capture: its counters (hb_ctl_stat, slot by slot as hb/api.h names them), the files
- * with a writable shared mapping, and the text of each error code. */
+/* What hb reads of a capture: its counters (hb_ctl_stat, slot by slot as hb/api.h names them), and the text
+ * of each error code. */
 #include <string.h>
 
 #include "hb/ctl.h"
@@ -20,8 +20,7 @@ int hb_ctl_stat(struct hb_ctl *c, uint64_t *out, int n)
 		[HB_STAT_NS_RECORDS] = atomic_load(&cb->c_ns_records),
 		[HB_STAT_RING_WAITS] = atomic_load(&cb->c_ring_waits),
 		[HB_STAT_JOURNAL_BYTES] = c->journal_bytes + c->buf_len,
-		[HB_STAT_MMAP_COUNT] = atomic_load(&cb->mmap_count),
-		[HB_STAT_MMAP_OVERFLOW] = atomic_load(&cb->mmap_overflow),
+		[HB_STAT_MMAP_COUNT] = c->maps_len,
 		[HB_STAT_PID] = (uint64_t)cb->pid,
 		[HB_STAT_UID] = cb->uid,
 		[HB_STAT_PROTOCOL] = cb->protocol,
@@ -35,21 +34,6 @@ int hb_ctl_stat(struct hb_ctl *c, uint64_t *out, int n)
 		n = HB_STAT_SLOTS;
 	memcpy(out, v, (size_t)(n > 0 ? n : 0) * sizeof *out);
 	return HB_STAT_SLOTS;
-}
-
-/* dev,ino pairs of files with a writable shared mapping; returns the count (-1 if the table overflowed). */
-int hb_ctl_mmaps(struct hb_ctl *c, uint64_t *out, int max)
-{
-	struct hb_cb *cb = c->cb;
-	uint32_t n = atomic_load(&cb->mmap_count);
-	if (n > HB_MMAP_SLOTS)
-		n = HB_MMAP_SLOTS;
-	int k = 0;
-	for (uint32_t i = 0; i < n && k < max; i++, k++) {
-		out[2 * k] = atomic_load(&cb->mmaps[i].dev);
-		out[2 * k + 1] = atomic_load(&cb->mmaps[i].ino);
-	}
-	return atomic_load(&cb->mmap_overflow) ? -1 : k;
 }
 
 const char *hb_strerror(int code)
@@ -69,6 +53,7 @@ const char *hb_strerror(int code)
 	case HB_E_ARGS: return "bad arguments";
 	case HB_E_ENDED: return "the capture was ended early";
 	case HB_E_BAD_BLOCK: return "its hb-ctl memfd is not an hb control block (size, magic or pid)";
+	case HB_E_MAPS: return "cannot read the process's memory mappings (/proc/PID/maps)";
 	case HB_E_OWNER: return "refusing its control block (hb-ctl): not mode 0600 or not owned by the process's user";
 	default: return "unknown error";
 	}

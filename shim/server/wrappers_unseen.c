@@ -1,42 +1,28 @@
-/* The writes the shim cannot journal: through a writable shared mapping (flagged for hb, which copies those
+/* The writes the shim cannot journal: through a writable shared mapping (named to hb, which copies those
  * files again under the final lock) and through asynchronous I/O (whose setup is refused). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #include "common/real.h"
 #include "server/capture.h"
 
-/* Writes through a shared writable mapping cannot be seen (I7): remember which files have one, so the CLI
- * can re-copy them under the final lock (or refuse, in raw mode). Kept even when idle: mappings outlive it. */
-static void flag_mapping(int fd)
-{
-	struct hb_cb *cb = hb_cb;
-	struct stat st;
-	if (!cb || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return;
-	uint32_t n = atomic_load(&cb->mmap_count);
-	for (uint32_t i = 0; i < n && i < HB_MMAP_SLOTS; i++)
-		if (atomic_load(&cb->mmaps[i].dev) == st.st_dev && atomic_load(&cb->mmaps[i].ino) == st.st_ino)
-			return;
-	uint32_t slot = atomic_fetch_add(&cb->mmap_count, 1);
-	if (slot >= HB_MMAP_SLOTS) {
-		atomic_store(&cb->mmap_overflow, 1);
-		return;
-	}
-	atomic_store(&cb->mmaps[slot].dev, st.st_dev);
-	atomic_store(&cb->mmaps[slot].ino, st.st_ino);
-}
-
+/* Writes through a shared writable mapping cannot be seen (I7): a MAP record tells hb, which copies the file
+ * again under the final lock (or refuses, in raw mode). The journal holds any number of them; the mappings
+ * made before the capture began, hb reads from /proc/PID/maps once it has begun (hb/mmaps.c). */
 HB_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	struct hb_guard g = {0};
+	struct hb_fdinfo fi;
+	int shared_write = fd >= 0 && (prot & PROT_WRITE) && (flags & MAP_SHARED);
+	int tracked = shared_write && hb_enter(&g) && hb_fd_lookup(fd, &fi);
 	void *p = REAL(mmap64)(addr, len, prot, flags, fd, off);
-	if (p != MAP_FAILED && fd >= 0 && (prot & PROT_WRITE) && (flags & MAP_SHARED)) {
+	if (tracked && p != MAP_FAILED) {
 		int e = errno;
-		flag_mapping(fd);
+		hb_j_simple(HB_REC_MAP, fi.dev, fi.ino, 0, 0, 0);
 		errno = e;
 	}
+	hb_leave(&g);
 	return p;
 }
 HB_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) { return mmap64(addr, len, prot, flags, fd, off); }

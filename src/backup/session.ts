@@ -179,7 +179,6 @@ export class Session {
   /** Files with a writable shared mapping, among those copied (I7). */
   mappedCopies(): string[] {
     const mapped = this.o.capture.sharedMappings();
-    if (mapped === null) throw new HbError("capture", "the process has too many writable shared mappings to check");
     const copied = new Set(this.walker.copies.map((c) => c.ident));
     return mapped.filter((m) => copied.has(m));
   }

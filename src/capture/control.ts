@@ -1,7 +1,7 @@
 // One capture on one server process: attach to its shim, begin, read state, end.
 import type { Pointer } from "bun:ffi";
 import { HbError } from "../errors";
-import { CaptureState, MMAP_SLOTS, ShimError, StatSlot, type CaptureStateName } from "../shim/abi";
+import { CaptureState, ShimError, StatSlot, type CaptureStateName } from "../shim/abi";
 import { controlApi } from "../shim/control-ffi";
 import { cstr } from "../shim/library";
 
@@ -22,7 +22,6 @@ export interface CaptureStatus {
   ringWaits: number;
   journalBytes: number;
   mmapCount: number;
-  mmapOverflow: boolean;
   pid: number;
   uid: number;
   protocol: number;
@@ -125,7 +124,6 @@ export class Capture {
       ringWaits: slot("ringWaits"),
       journalBytes: slot("journalBytes"),
       mmapCount: slot("mmapCount"),
-      mmapOverflow: slot("mmapOverflow") !== 0,
       pid: slot("pid"),
       uid: slot("uid"),
       protocol: slot("protocol"),
@@ -144,11 +142,14 @@ export class Capture {
     return this.evBuf.slice(0, n);
   }
 
-  /** "dev:ino" of files with a writable shared mapping; null if there were too many to list. */
-  sharedMappings(): string[] | null {
-    const v = new BigUint64Array(2 * MMAP_SLOTS);
-    const n = controlApi().hb_ctl_mmaps(this.h, v, MMAP_SLOTS);
-    if (n < 0) return null;
+  /** "dev:ino" of every file the server had mapped writable and shared at the capture's begin or mapped since. */
+  sharedMappings(): string[] {
+    let v = new BigUint64Array(2 * 256);
+    let n = controlApi().hb_ctl_mmaps(this.h, v, v.length / 2);
+    if (n > v.length / 2) {
+      v = new BigUint64Array(2 * n);
+      n = Math.min(controlApi().hb_ctl_mmaps(this.h, v, n), n);
+    }
     return Array.from({ length: n }, (_, i) => `${v[2 * i]}:${v[2 * i + 1]}`);
   }
 

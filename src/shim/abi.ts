@@ -19,6 +19,7 @@ export const ShimError = {
   ended: 12,
   owner: 13,
   badBlock: 14,
+  maps: 15,
 } as const;
 
 /** enum hb_state: HB_IDLE is idle. */
@@ -46,20 +47,16 @@ export const StatSlot = {
   ringWaits: 9,
   journalBytes: 10,
   mmapCount: 11,
-  mmapOverflow: 12,
-  pid: 13,
-  uid: 14,
-  protocol: 15,
-  ringBytes: 16,
-  heartbeatAgeMs: 17,
-  ownerPid: 18,
-  unreadSkips: 19,
-  unreadBytes: 20,
-  slots: 21,
+  pid: 12,
+  uid: 13,
+  protocol: 14,
+  ringBytes: 15,
+  heartbeatAgeMs: 16,
+  ownerPid: 17,
+  unreadSkips: 18,
+  unreadBytes: 19,
+  slots: 20,
 } as const;
-
-/** HB_MMAP_SLOTS: the files with a writable shared mapping the control block can list. */
-export const MMAP_SLOTS = 64;
 
 /** HB_UNJOURNALED_BYTES: room in the control block for the paths a capture leaves out, '\n'-joined. */
 export const UNJOURNALED_BYTES = 32 << 10;

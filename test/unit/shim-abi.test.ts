@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIND_NEW, BIND_OUTSIDE, F, HB_REC_COMMITTED, HB_REC_HDR, HB_REC_MAX_DATA, RecType } from "../../src/journal/format";
-import { CaptureState, MMAP_SLOTS, ShimError, StatSlot, UNJOURNALED_BYTES } from "../../src/shim/abi";
+import { CaptureState, ShimError, StatSlot, UNJOURNALED_BYTES } from "../../src/shim/abi";
 import { SHIM_PROTOCOL } from "../../src/version";
 import { ROOT, tempDir } from "../helpers/harness";
 
@@ -33,7 +33,7 @@ function fields(name: string): string[] {
     .flatMap((d) => d.replace(/^\S+\s+/, "").split(",").map((f) => f.trim()));
 }
 
-const DEFINES = ["HB_PROTOCOL", "HB_MMAP_SLOTS", "HB_UNJOURNALED_BYTES", "HB_REC_HDR", "HB_REC_COMMITTED", "HB_REC_MAX_DATA", "HB_BIND_NEW", "HB_BIND_OUTSIDE"];
+const DEFINES = ["HB_PROTOCOL", "HB_UNJOURNALED_BYTES", "HB_REC_HDR", "HB_REC_COMMITTED", "HB_REC_MAX_DATA", "HB_BIND_NEW", "HB_BIND_OUTSIDE"];
 const ENUMS = ["hb_err", "hb_state", "hb_stat_slot", "hb_rec_type"];
 const REC_FIELDS = fields("hb_rec");
 
@@ -89,7 +89,6 @@ describe("the shim's C headers and src/ agree", () => {
 
   test("the protocol version and the control block's table sizes", () => {
     expect(SHIM_PROTOCOL).toBe(c.get("HB_PROTOCOL")!);
-    expect(MMAP_SLOTS).toBe(c.get("HB_MMAP_SLOTS")!);
     expect(UNJOURNALED_BYTES).toBe(c.get("HB_UNJOURNALED_BYTES")!);
   });
 });
