@@ -2,8 +2,8 @@
  * a capture, read its state), the copy pool and a few file calls. None of it runs in the server. The
  * TypeScript bindings: src/capture/ffi.ts, src/shim/pool-ffi.ts, src/libc.ts and src/shim/crc-ffi.ts; the
  * enums they read: src/capture/abi.ts (test/unit/shim-abi.test.ts holds them to this header). */
-#ifndef HB_API_H
-#define HB_API_H
+#ifndef HB_HB_API_H
+#define HB_HB_API_H
 
 #include <stdint.h>
 
