@@ -1,5 +1,5 @@
 /* What both halves of the library use: its one export macro, the clock, failing a capture, naming a
- * descriptor's /proc link, CRC32C. The library is one file: the server preloads it (server/), hb loads the
+ * descriptor's /proc link. The library is one file: the server preloads it (server/), hb loads the
  * same file through bun:ffi and calls only the API in hb/api.h (hb/). */
 #ifndef HB_COMMON_H
 #define HB_COMMON_H
@@ -22,8 +22,5 @@ HB_HIDDEN void hb_fail(struct hb_cb *cb, enum hb_err err, int eno);
 /* "/proc/self/fd/N" without snprintf (no locale, no allocation, async-signal-safe). */
 #define HB_FD_LINK 32
 HB_HIDDEN void hb_fd_link(char *out, int fd);
-
-/* Continues a CRC32C (Castagnoli): hb_crc32c(0, buf, n) for a fresh one. Exported for hb's journal checks. */
-HB_EXPORT uint32_t hb_crc32c(uint32_t crc, const void *buf, size_t n);
 
 #endif

@@ -77,4 +77,8 @@ HB_EXPORT int hb_syncfs(int fd);
 HB_EXPORT int hb_start_writeback(int fd, int64_t off, int64_t len);
 HB_EXPORT int64_t hb_file_crc32c(int fd, uint64_t n);
 
+/* CRC32C (Castagnoli, hb/crc32c.c), continued from crc: hb_crc32c(0, buf, n) for a fresh one. The drain stamps
+ * records with it; prepare and verify check them and the copies through src/shim/crc-ffi.ts. */
+HB_EXPORT uint32_t hb_crc32c(uint32_t crc, const void *buf, size_t n);
+
 #endif

@@ -1,4 +1,4 @@
-// CRC32C with the CPU's crc32 instruction (shim/common/crc32c.c): of a buffer, or of a file's first bytes.
+// CRC32C with the CPU's crc32 instruction (shim/hb/crc32c.c): of a buffer, or of a file's first bytes.
 import { FFIType } from "bun:ffi";
 import { bindShim } from "./library";
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "common/common.h"
+#include "hb/api.h"
 
 static uint32_t table[256];
 
