@@ -1,7 +1,7 @@
 /* What hb calls in the library, through bun:ffi: the control API (attach to a server's shim, begin and end
- * a capture, read its state), the copy pool and a few file calls. None of it runs in the server. The
- * TypeScript bindings: src/capture/ffi.ts, src/shim/pool-ffi.ts, src/libc.ts and src/shim/crc-ffi.ts; the
- * enums they read: src/capture/abi.ts (test/unit/shim-abi.test.ts holds them to this header). */
+ * a capture, read its state), the copy pool, a few file calls and CRC32C. None of it runs in the server. The
+ * TypeScript bindings: src/shim/control-ffi.ts, src/shim/pool-ffi.ts, src/libc.ts and src/shim/crc-ffi.ts;
+ * the enums they read: src/shim/abi.ts (test/unit/shim-abi.test.ts holds them to this header). */
 #ifndef HB_HB_API_H
 #define HB_HB_API_H
 
@@ -38,7 +38,7 @@ enum hb_stat_slot {
 	HB_STAT_SLOTS
 };
 
-/* The control API (hb/attach.c, hb/capture.c, hb/drain.c, hb/info.c, hb/unread.c). Codes are enum hb_err. */
+/* The control API (hb/attach.c, capture.c, drain.c, info.c, mmaps.c, unread.c). Codes are enum hb_err. */
 HB_EXPORT struct hb_ctl *hb_ctl_attach(int pid, int *err);
 HB_EXPORT void hb_ctl_detach(struct hb_ctl *c);
 HB_EXPORT int hb_ctl_begin(struct hb_ctl *c, const char *roots, const char *unjournaled, uint64_t ring_bytes,
