@@ -1,6 +1,6 @@
 /* The control block: shared memory (a memfd) that the shim creates in the server at start. hb maps it
  * through /proc/PID/fd to begin and end captures; the shim's wrappers read it on every call. This is the
- * protocol between the two sides; src/capture/abi.ts mirrors its enums (test/unit/shim-abi.test.ts). */
+ * protocol between the two sides; src/shim/abi.ts mirrors its enums (test/unit/shim-abi.test.ts). */
 #ifndef HB_CONTROL_H
 #define HB_CONTROL_H
 
