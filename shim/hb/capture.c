@@ -149,6 +149,7 @@ int hb_ctl_begin(struct hb_ctl *c, const char *roots, const char *unjournaled, u
 		hb_fail(cb, HB_E_JOURNAL_IO, EAGAIN);
 		return HB_E_JOURNAL_IO;
 	}
+	pthread_setname_np(c->thread, "hb-drain"); /* named before begin returns: top -H and tests find it at once */
 	c->running = 1;
 	/* I1: no call that began before the capture is still running once this returns. */
 	if (hb_barrier(cb, 30ull * 1000000000) != 0) {

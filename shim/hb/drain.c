@@ -128,7 +128,6 @@ void *hb_drain(void *arg)
 {
 	struct hb_ctl *c = arg;
 	struct hb_cb *cb = c->cb;
-	pthread_setname_np(pthread_self(), "hb-drain");
 	long slept = NAP_MIN_US;
 	for (;;) {
 		atomic_store(&cb->heartbeat_ns, hb_now_ns());
