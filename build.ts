@@ -1,8 +1,9 @@
-// Builds dist/libhbshim.so from shim/*.c with the system C compiler, then dist/hb: one executable holding the
+// Builds dist/libhbshim.so from shim/ (scripts/shim-gcc.ts) with the system C compiler, then dist/hb: one executable holding the
 // CLI, the Bun runtime and the shim. `--asan` (or HB_BUILD_ASAN=1) also builds dist/libhbshim-asan.so.
 // Usage: bun run build.ts [--asan]
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { shimGccCommand } from "./scripts/shim-gcc";
 import { formatBytes } from "./src/units";
 
 const root = import.meta.dir;
@@ -23,15 +24,9 @@ function describe(message: unknown): string {
 }
 
 function compileShim(output: string, extraFlags: string[]): void {
-  const sources = [...new Bun.Glob("shim/*.c").scanSync({ cwd: root })].sort();
-  if (sources.length === 0) die("no C sources in shim/");
-  const versionScript = existsSync(join(root, "shim/exports.map")) ? ["-Wl,--version-script=shim/exports.map"] : [];
   // Build beside the target and rename: tests may have the old library mapped in a running process.
   const temp = `${output}.tmp`;
-  const command = [
-    "gcc", "-O2", "-g", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-D_GNU_SOURCE",
-    ...extraFlags, ...versionScript, "-o", temp, ...sources, "-ldl", "-lpthread",
-  ];
+  const command = shimGccCommand(root, temp, extraFlags);
   console.log(`$ ${command.join(" ")}`);
   const gcc = Bun.spawnSync(command, { cwd: root, stdout: "inherit", stderr: "inherit" });
   if (!gcc.success) {

@@ -31,10 +31,6 @@ export class HbError extends Error {
   }
 }
 
-export const fail = (kind: ExitClass, message: string, hint?: string): never => {
-  throw new HbError(kind, message, hint);
-};
-
 /** "No space left on device (ENOSPC)" for errno 28: what a DBA can act on, not a number. */
 export function errnoText(errno: number): string {
   try {

@@ -5,6 +5,7 @@ import { relative } from "node:path";
 import { HbError } from "../errors";
 import { log, step } from "../log";
 import { Capture } from "../capture/control";
+import { unjournaledPaths } from "../capture/unjournaled";
 import { connect, type ConnectionFlags } from "../connect/client";
 import { resolveConnection } from "../connect/options";
 import { captureRoots, discover, type ServerInfo } from "../discover/server";
@@ -147,6 +148,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
         roots,
         include: o.include,
         exclude: [...defaultExcludes(info), ...o.exclude],
+        unjournaled: (skip) => unjournaledPaths(info, skip),
         copyRanges: redo.ranges,
         partial: redo.partial,
         copyLast: hotFiles(redo.path),

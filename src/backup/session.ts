@@ -35,6 +35,7 @@ export interface SessionOptions {
   roots: SessionRoot[];
   exclude: string[]; // root-relative globs
   include?: string[]; // root-relative globs of user tables' files (see leftOut)
+  unjournaled?: (skip: (rel: string) => boolean) => string[]; // files the capture need not journal (src/capture/unjournaled.ts)
   throttleBytesPerSec: number;
   parallel: number;
   gentle: boolean; // copy at low CPU and I/O priority
@@ -110,6 +111,7 @@ export class Session {
   begin(): void {
     this.o.capture.begin({
       roots: this.o.roots.map((r) => r.source),
+      unjournaled: this.o.unjournaled?.(this.skip),
       journalFd: this.journalFd,
       ringBytes: this.o.ringBytes,
       leaseMs: this.o.leaseMs ?? LEASE_MS,
@@ -206,7 +208,6 @@ export class Session {
   /** Files with a writable shared mapping, among those copied (I7). */
   mappedCopies(): string[] {
     const mapped = this.o.capture.sharedMappings();
-    if (mapped === null) throw new HbError("capture", "the process has too many writable shared mappings to check");
     const copied = new Set(this.walker.copies.map((c) => c.ident));
     return mapped.filter((m) => copied.has(m));
   }

@@ -1,7 +1,8 @@
 // The namespace records the drain hands to the copier while the capture runs, and what the copier must
 // still fetch because of them: a file or directory that moved to where the walk had already been, or that
 // came in from outside the roots (docs/journal.md).
-import { isDir, isReg } from "../shim/ffi";
+import { BIND_NEW, BIND_OUTSIDE, F, HB_REC_HDR, RecType } from "../journal/format";
+import { isDir, isReg } from "../libc";
 
 export interface NsEvent {
   pos: number;
@@ -16,32 +17,29 @@ export interface NsEvent {
 }
 
 const decoder = new TextDecoder();
-const BIND = 4;
-const UNBIND = 5;
-const HDR = 80;
 
 export function parseEvents(buf: Uint8Array): NsEvent[] {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const out: NsEvent[] = [];
-  for (let at = 0; at + HDR <= buf.length; ) {
-    const len = view.getUint32(at, true);
-    const type = view.getUint16(at + 16, true);
-    const flags = view.getUint16(at + 18, true);
-    const n1 = view.getUint32(at + 72, true);
-    const n2 = view.getUint32(at + 76, true);
-    const count = Number(view.getBigUint64(at + 64, true));
-    if (type === BIND || type === UNBIND) {
-      const text = (from: number, n: number) => decoder.decode(buf.subarray(at + HDR + from, at + HDR + from + n));
+  for (let at = 0; at + HB_REC_HDR <= buf.length; ) {
+    const u32 = (field: number) => view.getUint32(at + field, true);
+    const u64 = (field: number) => view.getBigUint64(at + field, true);
+    const len = u32(F.len);
+    const type = view.getUint16(at + F.type, true);
+    const flags = view.getUint16(at + F.flags, true);
+    if (type === RecType.BIND || type === RecType.UNBIND) {
+      const n1 = u32(F.n1), n2 = u32(F.n2), count = Number(u64(F.count));
+      const text = (from: number, n: number) => decoder.decode(buf.subarray(at + HB_REC_HDR + from, at + HB_REC_HDR + from + n));
       out.push({
-        pos: Number(view.getBigUint64(at + 8, true)),
-        bind: type === BIND,
-        isNew: (flags & 1) !== 0,
-        outside: (flags & 2) !== 0,
-        mode: view.getUint32(at + 20, true),
-        ident: `${view.getBigUint64(at + 24, true)}:${view.getBigUint64(at + 32, true)}`,
-        parent: `${view.getBigUint64(at + 40, true)}:${view.getBigUint64(at + 48, true)}`,
+        pos: Number(u64(F.pos)),
+        bind: type === RecType.BIND,
+        isNew: (flags & BIND_NEW) !== 0,
+        outside: (flags & BIND_OUTSIDE) !== 0,
+        mode: u32(F.mode),
+        ident: `${u64(F.dev)}:${u64(F.ino)}`,
+        parent: `${u64(F.pdev)}:${u64(F.pino)}`,
         name: text(0, n1),
-        absPath: type === BIND ? text(n1 + n2, count) : "",
+        absPath: type === RecType.BIND ? text(n1 + n2, count) : "",
       });
     }
     at += len;

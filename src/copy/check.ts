@@ -4,7 +4,7 @@ import { errnoText } from "../errors";
 import { closeSync, lstatSync, openSync } from "node:fs";
 import { join } from "node:path";
 import type { ManifestCopy } from "../dest/manifest";
-import { shim } from "../shim/ffi";
+import { crcApi } from "../shim/crc-ffi";
 
 /** undefined if the copy is intact, else what is wrong with it (for a message naming the file). */
 export function copyProblem(dest: string, c: ManifestCopy): string | undefined {
@@ -19,7 +19,7 @@ export function copyProblem(dest: string, c: ManifestCopy): string | undefined {
   if (c.crc === undefined) return undefined; // a backup of an hb that did not record it
   const fd = openSync(path, "r");
   try {
-    const crc = Number(shim().hb_file_crc32c(fd, c.size));
+    const crc = Number(crcApi().hb_file_crc32c(fd, c.size));
     if (crc < 0) return `unreadable: ${errnoText(-crc)}`;
     if (crc !== c.crc) return `damaged: CRC32C ${crc.toString(16).padStart(8, "0")}, the manifest says ${c.crc.toString(16).padStart(8, "0")}`;
   } finally {

@@ -1,7 +1,7 @@
 // The C copy pool, seen from TypeScript: submit whole-file copies, wait with backpressure, collect results.
 import type { Pointer } from "bun:ffi";
 import { HbError, errnoText } from "../errors";
-import { shim, type Handle } from "../shim/ffi";
+import { poolApi } from "../shim/pool-ffi";
 
 /** Files of this size and more are copied with O_DIRECT (docs/throttle.md, "Past the page cache"). The raw
  * oracle lowers it (HB_TEST_DIRECT_MIN) so that its small files take that path under its writer too. */
@@ -14,7 +14,7 @@ const MAX_NAP_MS = 16;
 const MAX_NAP_PACED_MS = 128;
 
 export class CopyPool {
-  private handle: Handle;
+  private handle: Pointer;
   private waiting = new Map<number, (bytes: number, crc: number) => void>();
   private nextId = 1;
   private results = new BigUint64Array(3 * 256); // (id, bytes or -errno, crc32c of the copy) triples
@@ -27,7 +27,7 @@ export class CopyPool {
     gentle = false,
   ) {
     this.rate = rateBytesPerSec;
-    const h = shim().hb_pool_new(threads, rateBytesPerSec, gentle ? 1 : 0, DIRECT_MIN) as Handle | null;
+    const h = poolApi().hb_pool_new(threads, rateBytesPerSec, gentle ? 1 : 0, DIRECT_MIN) as Pointer | null;
     if (!h) throw new HbError("internal", "could not start the copy threads");
     this.handle = h;
   }
@@ -52,7 +52,7 @@ export class CopyPool {
       onDone(bytes, crc);
     });
     const flat = new BigUint64Array((ranges ?? []).flat().map(BigInt));
-    const r = shim().hb_pool_submit_ranges(this.handle, id, src, dst, flat, ranges?.length ?? 0, unread ?? null);
+    const r = poolApi().hb_pool_submit_ranges(this.handle, id, src, dst, flat, ranges?.length ?? 0, unread ?? null);
     if (r !== 0) throw new HbError("internal", `could not queue the copy of ${what}: ${errnoText(-r)}`);
   }
 
@@ -63,13 +63,13 @@ export class CopyPool {
   }
 
   get bytes(): number {
-    return Number(shim().hb_pool_bytes(this.handle));
+    return Number(poolApi().hb_pool_bytes(this.handle));
   }
 
   /** Collects finished copies, running their callbacks. */
   poll(): void {
     for (;;) {
-      const n = shim().hb_pool_poll(this.handle, this.results, this.results.length / 3);
+      const n = poolApi().hb_pool_poll(this.handle, this.results, this.results.length / 3);
       for (let i = 0; i < n; i++) {
         const id = Number(this.results[3 * i]);
         const raw = this.results[3 * i + 1]!;
@@ -107,12 +107,12 @@ export class CopyPool {
   /** Bytes per second for every copy from now on (0 = no limit). */
   setRate(bytesPerSec: number): void {
     this.rate = bytesPerSec;
-    shim().hb_pool_set_rate(this.handle, bytesPerSec);
+    poolApi().hb_pool_set_rate(this.handle, bytesPerSec);
   }
 
   /** Low (true) or normal CPU and I/O priority for the copy threads, from their next chunk on. */
   gentle(on: boolean): void {
-    shim().hb_pool_gentle(this.handle, on ? 1 : 0);
+    poolApi().hb_pool_gentle(this.handle, on ? 1 : 0);
   }
 
   /**
@@ -122,19 +122,19 @@ export class CopyPool {
    * the source's pages never push the server's cached ones out.
    */
   writeThroughCache(on: boolean): void {
-    shim().hb_pool_direct_writes(this.handle, on ? 0 : 1);
+    poolApi().hb_pool_direct_writes(this.handle, on ? 0 : 1);
   }
 
   /** Holds every copy at its next chunk (true) or lets them go on (false). */
   pause(on: boolean): void {
     this.paused = on;
-    shim().hb_pool_pause(this.handle, on ? 1 : 0);
+    poolApi().hb_pool_pause(this.handle, on ? 1 : 0);
   }
 
   /** Stops the threads; copies still queued or running are abandoned (a finished backup has none). */
   close(): void {
-    shim().hb_pool_cancel(this.handle);
-    shim().hb_pool_free(this.handle);
+    poolApi().hb_pool_cancel(this.handle);
+    poolApi().hb_pool_free(this.handle);
     this.waiting.clear();
   }
 }

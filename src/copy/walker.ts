@@ -19,7 +19,7 @@ import {
   openAt,
   readlinkAt,
   type StatResult,
-} from "../shim/ffi";
+} from "../libc";
 import type { Pointer } from "bun:ffi";
 import type { CopyPool } from "./pool";
 
@@ -71,7 +71,7 @@ export interface WalkerOptions {
   // Copied after every other copy, lowest rank first, each rank once the one before is done: hot files, whose
   // writes until their copy are not journaled.
   copyLast?: (absPath: string) => number | undefined;
-  unread?: UnreadTable; // the shim's table of files the copier will read (shim/unread.c)
+  unread?: UnreadTable; // the shim's table of files the copier will read (shim/common/unread.c)
 }
 
 /** The capture's side of the copier's promise: writes to what it has not read yet are left out of the journal. */

@@ -3,7 +3,7 @@
 // backup DDL log, which says what the DDL was, it catches DDL that one of the two missed (disagreements.ts).
 import type { NsEvent } from "../capture/events";
 import type { Listing } from "../copy/walker";
-import { isDir } from "../shim/ffi";
+import { isDir } from "../libc";
 import { decodeTableName } from "./names";
 
 const TABLE_FILE = /^(.+)\.(frm|ibd|MYD|MYI|MAD|MAI|CSV|CSM|ARZ|par)$/;

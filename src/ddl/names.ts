@@ -4,6 +4,3 @@ export function decodeTableName(fsName: string): string {
   return fsName.replace(/^#mysql50#/, "").replace(/@([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
-export function encodeTableName(name: string): string {
-  return [...name].map((ch) => (/[A-Za-z0-9_]/.test(ch) ? ch : `@${ch.codePointAt(0)!.toString(16).padStart(4, "0")}`)).join("");
-}

@@ -13,8 +13,8 @@ export async function fastCrc(): Promise<Crc> {
   if (native === undefined) {
     native = null;
     try {
-      const { shim } = await import("../shim/ffi");
-      const f = shim().hb_crc32c;
+      const { crcApi } = await import("../shim/crc-ffi");
+      const f = crcApi().hb_crc32c;
       const fn: Crc = (buf, seed = 0) => f(seed, buf, buf.length) >>> 0;
       const probe = new TextEncoder().encode("123456789 hb journal");
       if (fn(probe) === crc32c(probe) && fn(probe, 0xffffffff) === crc32c(probe, 0xffffffff) && fn(new Uint8Array(0)) === 0)

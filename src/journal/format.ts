@@ -1,8 +1,8 @@
-// The journal record layout of shim/hb_proto.h, in TypeScript: constants, a header decoder, and an encoder
+// The journal record layout of shim/common/record.h, in TypeScript: constants, a header decoder, and an encoder
 // (tests build synthetic journals with it). Little-endian; every record is 8-byte aligned.
 import { crc32c } from "./crc32c";
 
-export const RecType = { WRITE: 1, TRUNC: 2, FALLOC: 3, BIND: 4, UNBIND: 5, CHMOD: 6, END: 7 } as const;
+export const RecType = { WRITE: 1, TRUNC: 2, FALLOC: 3, BIND: 4, UNBIND: 5, CHMOD: 6, END: 7, MAP: 8 } as const;
 export type RecType = (typeof RecType)[keyof typeof RecType];
 
 export const BIND_NEW = 1; // a new incarnation of dev,ino starts here

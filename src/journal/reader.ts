@@ -59,7 +59,7 @@ export function validateJournal(path: string, crc: (buf: Uint8Array) => number =
     const n2 = view.getUint32(i + F.n2, true);
     const payload =
       type === RecType.WRITE ? count : type === RecType.BIND ? n1 + n2 + count : type === RecType.UNBIND ? n1 : 0;
-    if (type < RecType.WRITE || type > RecType.END) throw bad(`unknown record type ${type}`);
+    if (type < RecType.WRITE || type > RecType.MAP) throw bad(`unknown record type ${type}`);
     if (pad8(HB_REC_HDR + payload) !== len) throw bad(`record length ${len} does not match its payload of ${payload} bytes`);
     if (type === RecType.END) {
       const said = u64n(view, i + F.off);
@@ -68,6 +68,7 @@ export function validateJournal(path: string, crc: (buf: Uint8Array) => number =
       continue;
     }
     out.records++;
+    if (type === RecType.MAP) continue; // for hb while it copies; nothing for prepare
     if (type === RecType.WRITE || type === RecType.TRUNC || type === RecType.FALLOC) {
       out.contentRecords++;
       if (type === RecType.WRITE) out.dataBytes += count;

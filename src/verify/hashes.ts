@@ -6,7 +6,7 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, w
 import { join } from "node:path";
 import { isBackupRecord, recordPath, recordWritePath } from "../dest";
 import { crcHex, knownCrc, type Unchanged } from "../prepare/unchanged";
-import { shim } from "../shim/ffi";
+import { crcApi } from "../shim/crc-ffi";
 
 export interface Entry {
   type: "file" | "dir" | "symlink";
@@ -22,7 +22,7 @@ const CHUNK = 4 << 20;
 
 function hashFile(path: string, buf: Buffer, pace: (n: number) => void, algo: Algo): string {
   const h = algo === "blake2b" ? new Bun.CryptoHasher("blake2b256") : undefined;
-  const crc = shim().hb_crc32c;
+  const crc = crcApi().hb_crc32c;
   let c = 0;
   const fd = openSync(path, "r");
   try {

@@ -1,5 +1,5 @@
 // A file's inode number may go to a new file between the moment the copier lists a directory and the moment
-// it registers the directory's files as unread (shim/unread.c). Registered then, the number would open a
+// it registers the directory's files as unread (shim/common/unread.c). Registered then, the number would open a
 // window on the new file: its writes left out of the journal, and no copy to read them (a file created during
 // the backup is built from the journal alone). The copier holds every file open across its registration, so
 // the number cannot be given away meanwhile. Found by the raw oracle (seed 20, once in ~150 runs).

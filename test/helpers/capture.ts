@@ -34,7 +34,8 @@ export function contentRecords(path: string): Rec[] {
 
 /**
  * Runs `body` with a capture of `root` begun on the scribbler, ended afterwards (unless `body` ends it and
- * returns what end returned); returns the journal. `ended` runs before the journal is read.
+ * returns what end returned); returns the journal. `ended` runs before the journal is read. `unjournaled`:
+ * the paths the capture leaves out.
  */
 export async function captured(
   s: Scribbler,
@@ -42,11 +43,12 @@ export async function captured(
   journal: string,
   body: (cap: Capture) => Promise<number | void>,
   ended?: () => Promise<void>,
+  unjournaled: string[] = [],
 ) {
   const cap = Capture.attach(s.pid);
   const fd = openSync(journal, "w", 0o600);
   try {
-    cap.begin({ roots: [realpathSync(root)], journalFd: fd, ringBytes: 8 << 20, leaseMs: 5000, maxWaitMs: 2000 });
+    cap.begin({ roots: [realpathSync(root)], unjournaled, journalFd: fd, ringBytes: 8 << 20, leaseMs: 5000, maxWaitMs: 2000 });
     const code = await body(cap);
     const events = parseEvents(cap.events());
     expect(code ?? cap.end()).toBe(0);

@@ -1,6 +1,6 @@
 // The overlap oracle: threads that write the same files at once while a backup copies them
 // (test/shim/overlap.c). The shim lets writes to different bytes of one file run together and makes
-// overlapping ones take turns (shim/server.c), so the journal holds overlapping writes in the order they
+// overlapping ones take turns (shim/server/locks.c), so the journal holds overlapping writes in the order they
 // landed. The writers stop before the backup ends, so the prepared backup must equal the files as they
 // were left, byte for byte.
 import { expect } from "bun:test";

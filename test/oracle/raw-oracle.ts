@@ -1,4 +1,4 @@
-// The raw oracle (DESIGN.md "How we know it works"): a writer preloaded with the shim mutates a directory
+// The raw oracle: a writer preloaded with the shim mutates a directory
 // with a seeded random sequence while hb backs it up, throttled so thousands of ops overlap the copy. After
 // prepare, each thread's subtree in the backup must equal a fresh replay of that thread's ops 1..k (or
 // 1..k+1: the op in flight when the capture ended), k being the counter found in the backup. And hb verify

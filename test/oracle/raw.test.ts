@@ -1,5 +1,5 @@
 // The raw oracle over 20 seeds (HB_ORACLE_SEEDS and HB_ORACLE_FIRST_SEED to change), and with three threads.
-// Every run also leaves out of the journal the writes its copy reads (shim/unread.c). The odd seeds copy every
+// Every run also leaves out of the journal the writes its copy reads (shim/common/unread.c). The odd seeds copy every
 // file of 4 KiB and more with O_DIRECT, as hb copies files of 1 MiB and more (the writer's stay under 1 MiB).
 // Seeds 2, 6, 10, ... write the journal through the page cache, hb's way where O_DIRECT is refused.
 import { describe, expect, test } from "bun:test";

@@ -1,4 +1,4 @@
-// The replica oracle (DESIGN.md "How we know it works"): InnoDB load, Aria and MyISAM writes and a DDL storm
+// The replica oracle: InnoDB load, Aria and MyISAM writes and a DDL storm
 // run while hb backs the server up, throttled so they overlap the copy by seconds. The backup is prepared,
 // a server started on it, and the source's binlog applied from the coordinates in xtrabackup_binlog_info;
 // then every table and its CHECKSUM TABLE must equal the source's.

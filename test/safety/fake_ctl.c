@@ -7,11 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../shim/common/control.h" /* HB_CB_NAME */
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return 2;
-	int fd = memfd_create("hb-ctl", MFD_CLOEXEC);
+	int fd = memfd_create(HB_CB_NAME, MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, 1 << 20) != 0 || fchmod(fd, (mode_t)strtol(argv[1], 0, 8)) != 0)
 		return perror("memfd"), 1;
 	if (argc > 2 && fchown(fd, (uid_t)atoi(argv[2]), (gid_t)-1) != 0)

@@ -143,17 +143,24 @@ describe("shim capture", () => {
     expect(during.wakeups / during.ms).toBeLessThan(0.5);
   }, 20_000);
 
-  test("flags a writable shared mapping of a file", async () => {
+  test("names every file mapped writable and shared, before the capture began or since, however many", async () => {
     await using tmp = tempDir("shim-mmap");
-    writeFileSync(join(tmp.path, "m"), Buffer.alloc(4096));
+    const dir = join(realpathSync(tmp.path), "data");
+    mkdirSync(dir);
+    const files = Array.from({ length: 100 }, (_, i) => join(dir, `m${i}`));
+    for (const f of [...files, join(tmp.path, "outside")]) writeFileSync(f, Buffer.alloc(4096));
     await using s = await Scribbler.start();
-    await s.ok(`mmap ${tmp.path}/m`);
-    const cap = Capture.attach(s.pid);
-    try {
-      expect(cap.sharedMappings()).toEqual([ident(join(tmp.path, "m"))]);
-    } finally {
-      cap.detach();
-    }
+    for (const f of files.slice(0, 50)) await s.ok(`mmap ${f}`); // the shim's table used to hold 64
+    let mapped: string[] = [];
+    const { records } = await captured(s, dir, join(tmp.path, "journal"), async (cap) => {
+      for (const f of files.slice(50)) await s.ok(`mmap ${f}`);
+      await s.ok(`mmap ${tmp.path}/outside`); // not under the root: no record (it is in /proc/PID/maps at the next begin)
+      const code = cap.end();
+      mapped = cap.sharedMappings();
+      return code;
+    });
+    expect(files.map(ident).filter((i) => !mapped.includes(i))).toEqual([]);
+    expect(records.filter((r) => r.type === 8).map((r) => r.ident)).toEqual(files.slice(50).map(ident)); // MAP
   });
 
   test("a thread cancelled inside a journaled call leaves no lock behind: the other threads' writes go on", async () => {

@@ -1,4 +1,4 @@
-/* Threads that write the same files at once, so the shim's locks must order what overlaps (server.c):
+/* Threads that write the same files at once, so the shim's locks must order what overlaps (shim/server/locks.c):
  *   overlap DIR THREADS DELAY_US
  * Every thread works on DIR/hot0 and DIR/hot1 (created by the test) until SIGTERM, with a mix that takes
  * both kinds of lock: writes at a named offset (pwrite, pwritev; short ones across 16 KiB stripe edges,

@@ -6,6 +6,8 @@
  *   rename A B | unlink P | mkdir P | rmdir P | symlink TARGET P | link A B
  *   fill PATH MIB           open O_WRONLY|O_CREAT, pwrite MIB MiB, 1 MiB a call, the k-th all 'a' + k % 26
  *   mmap PATH               map PATH MAP_SHARED|PROT_WRITE and keep it mapped
+ *   hold PATH               open PATH O_WRONLY and keep the descriptor (one at a time, as a server keeps its files)
+ *   hwrite OFF TEXT         pwrite TEXT at OFF through the held descriptor
  *   cancel-write PATH       8 times: a thread writes PATH in a loop and is cancelled (pthread_cancel) after
  *                           20 ms; then a write to PATH from this thread (it must not wait on the dead one)
  *   cancel-truncate PATH    the same with truncate(PATH), then a rename of PATH to itself
@@ -64,9 +66,17 @@ static int cancelled(char *cmd, char *path)
 
 static int one(char *cmd, char *a, char *b, char *c)
 {
+	static int held = -1;
 	int fd;
 	if (!strcmp(cmd, "ping"))
 		return 0;
+	if (!strcmp(cmd, "hold")) {
+		if (held >= 0)
+			close(held);
+		return (held = open(a, O_WRONLY)) < 0 ? -1 : 0;
+	}
+	if (!strcmp(cmd, "hwrite"))
+		return pwrite(held, b, strlen(b), atol(a)) < 0 ? -1 : 0;
 	if (!strcmp(cmd, "write")) {
 		if ((fd = open(a, O_WRONLY | O_CREAT, 0644)) < 0)
 			return -1;

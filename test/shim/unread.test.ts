@@ -1,4 +1,4 @@
-// The copier's promise (shim/unread.c): writes to what a registered file's copy has not read yet are left out
+// The copier's promise (shim/common/unread.c): writes to what a registered file's copy has not read yet are left out
 // of the journal, because the copy reads them; everything else is journaled, and a byte once journaled is
 // never left out again. The raw and replica oracles prove whole backups exact with it; these pin the rules.
 import { describe, expect, test } from "bun:test";

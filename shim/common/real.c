@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "real.h"
+#include "common/real.h"
 
 struct hb_real hb_real;
 

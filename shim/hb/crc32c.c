@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "capture.h"
+#include "hb/api.h"
 
 static uint32_t table[256];
 
@@ -42,8 +42,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const uin
 }
 #endif
 
-/* Continues a CRC: hb_crc32c(0, buf, n) for a fresh one. */
-__attribute__((visibility("default"))) uint32_t hb_crc32c(uint32_t crc, const void *buf, size_t n)
+uint32_t hb_crc32c(uint32_t crc, const void *buf, size_t n)
 {
 	crc = ~crc;
 #if defined(__x86_64__)

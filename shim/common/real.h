@@ -1,5 +1,9 @@
 /* The real libc functions behind every name the shim interposes, resolved once with dlsym(RTLD_NEXT).
- * Inside the shim, always call through REAL(): a plain call could land in our own wrapper. */
+ * The library exports its interposers under libc's own names (exports.map), so a plain call to one of
+ * those names from anywhere in it binds to whichever definition the process found first: in a server that
+ * preloads the shim, its own wrapper. So both halves call these through REAL(), never by name: the server's
+ * wrappers to run the call they wrap, hb's code (hb/) so that it runs libc's call wherever the library
+ * is loaded. test/shim/boundary.test.ts fails if an object file names one of them directly. */
 #ifndef HB_REAL_H
 #define HB_REAL_H
 

@@ -1,5 +1,6 @@
-/* What the wrappers need while the server runs: the barrier guard around every intercepted call, the
- * descriptor cache, root matching, the namespace lock and the record writers (journal.c). */
+/* What the server's side shares: the barrier guard around every intercepted call, the descriptor cache and
+ * root matching (fdcache.c), the inode and namespace locks (locks.c), the record writers (journal.c) and the
+ * copier's unread windows (unread.c). Only this half of the library ever runs in the server. */
 #ifndef HB_CAPTURE_H
 #define HB_CAPTURE_H
 
@@ -9,9 +10,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "control.h"
-
-#define HB_HIDDEN __attribute__((visibility("hidden")))
+#include "common/common.h"
 
 extern HB_HIDDEN struct hb_cb *hb_cb; /* NULL unless preloaded and set up (and never in a forked child) */
 
@@ -43,8 +42,9 @@ static inline void hb_leave(struct hb_guard *g)
 		atomic_fetch_sub_explicit(&g->stripe->n, 1, memory_order_release);
 }
 
-/* Descriptor cache. */
-#define HB_FD_TRACKED 1u /* regular file under a capture root */
+/* Descriptor cache (fdcache.c). */
+HB_HIDDEN void hb_fd_table_create(void);
+#define HB_FD_TRACKED 1u /* regular file under a capture root, and not one the capture leaves out */
 #define HB_FD_APPEND 2u
 struct hb_fdinfo {
 	uint64_t dev, ino;
@@ -55,12 +55,11 @@ HB_HIDDEN void hb_fd_forget(int fd);
 HB_HIDDEN void hb_fd_forget_range(unsigned first, unsigned last);
 
 HB_HIDDEN int hb_under_roots(const char *abs, size_t len);
-/* "/proc/self/fd/N" without snprintf (no locale, no allocation, async-signal-safe). */
-#define HB_FD_LINK 32
-HB_HIDDEN void hb_fd_link(char *out, int fd);
-HB_HIDDEN int hb_lease_ok(struct hb_cb *cb);
+/* Whether the capture leaves this file's changes out (hb_cb.unjournaled); hb_captured: under the roots, and not. */
+HB_HIDDEN int hb_unjournaled(const char *abs, size_t len);
+HB_HIDDEN int hb_captured(const char *abs, size_t len);
 
-/* Order journaled calls on one inode with their records (server.c), and namespace changes with theirs.
+/* Order journaled calls on one inode with their records (locks.c), and namespace changes with theirs.
  * hb_range_lock holds only the bytes [off, off + len) of a write at a known offset; a negative off (or a
  * very long range) holds the whole inode. Cancellation of the thread waits while either lock is held. */
 struct hb_range_lock {
@@ -80,6 +79,13 @@ HB_HIDDEN int hb_j_write_from_fd(uint64_t dev, uint64_t ino, uint64_t off, int s
 HB_HIDDEN int hb_j_simple(uint16_t type, uint64_t dev, uint64_t ino, uint64_t off, uint64_t count, uint32_t mode);
 HB_HIDDEN int hb_j_bind(uint64_t pdev, uint64_t pino, const char *name, size_t nlen, uint64_t dev, uint64_t ino,
 			uint32_t mode, uint16_t flags, const char *target, size_t tlen, const char *abs, size_t alen);
+HB_HIDDEN int hb_lease_ok(struct hb_cb *cb); /* 0: the capture ended by lease */
 HB_HIDDEN int hb_j_unbind(uint64_t pdev, uint64_t pino, const char *name, size_t nlen, uint64_t dev, uint64_t ino);
+
+/* The copier's unread windows (unread.c), under the inode lock, while capturing. */
+/* After a write of [off, end): 1 if the copy will read it (no record); else its bytes leave the window. */
+HB_HIDDEN int hb_unread_covers(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end);
+/* Before a journaled change of [off, end) that is not a write (truncate, hole punch, a new incarnation). */
+HB_HIDDEN void hb_unread_exclude(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end);
 
 #endif

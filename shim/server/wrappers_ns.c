@@ -1,7 +1,7 @@
-/* Interposers for namespace changes (create, rename, unlink, mkdir, rmdir, link, symlink), path-based
- * content changes (truncate, chmod) and descriptor bookkeeping (close, dup, fcntl). While a capture is
- * active, namespace calls run under one lock with their records so that the journal has them in the order
- * they happened; each record names the parent directory by identity (docs/journal.md). */
+/* Interposers for namespace changes (create, rename, unlink, mkdir, rmdir, link, symlink) and path-based
+ * content changes (truncate, chmod). While a capture is active, namespace calls run under one lock with
+ * their records so that the journal has them in the order they happened; each record names the parent
+ * directory by identity (docs/journal.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,12 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "ns.h"
-#include "real.h"
-#include "unread.h"
-
-#define HB_EXPORT __attribute__((visibility("default")))
+#include "common/real.h"
+#include "server/capture.h"
+#include "server/ns.h"
 
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
@@ -150,6 +147,8 @@ static int do_rename(int odir, const char *old, int ndir, const char *new, unsig
 	int e = errno;
 	if (r == 0) {
 		int ain = ra && a.in_root, bin = rb && b.in_root;
+		/* Content from a name the capture left out comes in as from outside: the copier fetches it again. */
+		int a_whole = ain && !a.unjournaled, b_whole = bin && !b.unjournaled;
 		int same = ha && hbb && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino; /* links to one inode: no-op */
 		if (!ra || !rb || !ha)
 			unresolved(1);
@@ -157,14 +156,14 @@ static int do_rename(int odir, const char *old, int ndir, const char *new, unsig
 			;
 		else if (flags & RENAME_EXCHANGE) {
 			if (ain && hbb)
-				bind_entry(&a, &sb, bin ? 0 : HB_BIND_OUTSIDE);
+				bind_entry(&a, &sb, b_whole ? 0 : HB_BIND_OUTSIDE);
 			if (bin)
-				bind_entry(&b, &sa, ain ? 0 : HB_BIND_OUTSIDE);
+				bind_entry(&b, &sa, a_whole ? 0 : HB_BIND_OUTSIDE);
 		} else {
 			if (ain)
 				hb_j_unbind(a.pdev, a.pino, a.name, a.nlen, sa.st_dev, sa.st_ino);
 			if (bin)
-				bind_entry(&b, &sa, ain ? 0 : HB_BIND_OUTSIDE);
+				bind_entry(&b, &sa, a_whole ? 0 : HB_BIND_OUTSIDE);
 		}
 	}
 	if (ra)
@@ -234,7 +233,7 @@ static int do_make(enum mkind k, int dirfd, const char *path, mode_t mode, const
 			if ((lflags & AT_EMPTY_PATH) && target[0] == 0)
 				src_in = hb_fd_lookup(odir, &fi);
 			else if (hb_where(odir, target, &src) == 0) {
-				src_in = src.in_root;
+				src_in = src.in_root && !src.unjournaled;
 				hb_where_done(&src);
 			}
 		}
@@ -290,7 +289,7 @@ static int do_path_change(int dirfd, const char *path, int follow, off_t len, mo
 	if (pfd >= 0 && fstat(pfd, &st) == 0) {
 		hb_fd_link(link, pfd);
 		ssize_t al = readlink(link, abs, sizeof abs);
-		tracked = al > 0 && al < (ssize_t)sizeof abs && hb_under_roots(abs, (size_t)al);
+		tracked = al > 0 && al < (ssize_t)sizeof abs && hb_captured(abs, (size_t)al);
 	}
 	if (tracked && !is_chmod) {
 		hb_range_lock(&lock, st.st_dev, st.st_ino, HB_WHOLE_INODE, 0);
@@ -336,81 +335,4 @@ HB_EXPORT int fchmod(int fd, mode_t mode)
 	hb_leave(&g);
 	errno = e;
 	return r;
-}
-
-/* Descriptor numbers are reused: forget what we cached about a number whenever it may change meaning.
- * Forgetting before and after close leaves no window in which a reused number looks like the old file. */
-HB_EXPORT int close(int fd)
-{
-	hb_fd_forget(fd);
-	int r = REAL(close)(fd);
-	int e = errno;
-	hb_fd_forget(fd);
-	errno = e;
-	return r;
-}
-HB_EXPORT int close_range(unsigned first, unsigned last, int flags)
-{
-	int r = REAL(close_range)(first, last, flags);
-	int e = errno;
-	hb_fd_forget_range(first, last);
-	errno = e;
-	return r;
-}
-HB_EXPORT void closefrom(int low)
-{
-	REAL(closefrom)(low);
-	hb_fd_forget_range(low < 0 ? 0 : (unsigned)low, UINT_MAX);
-}
-HB_EXPORT int dup(int fd)
-{
-	int r = REAL(dup)(fd);
-	hb_fd_forget(r);
-	return r;
-}
-HB_EXPORT int dup2(int fd, int to)
-{
-	hb_fd_forget(to);
-	int r = REAL(dup2)(fd, to);
-	int e = errno;
-	hb_fd_forget(to);
-	errno = e;
-	return r;
-}
-HB_EXPORT int dup3(int fd, int to, int flags)
-{
-	hb_fd_forget(to);
-	int r = REAL(dup3)(fd, to, flags);
-	int e = errno;
-	hb_fd_forget(to);
-	errno = e;
-	return r;
-}
-
-static int do_fcntl(int fd, int cmd, void *arg)
-{
-	int r = REAL(fcntl64)(fd, cmd, arg);
-	int e = errno;
-	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
-		hb_fd_forget(r);
-	else if (cmd == F_SETFL)
-		hb_fd_forget(fd); /* O_APPEND may have changed */
-	errno = e;
-	return r;
-}
-HB_EXPORT int fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	return do_fcntl(fd, cmd, arg);
-}
-HB_EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	return do_fcntl(fd, cmd, arg);
 }

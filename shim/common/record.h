@@ -1,13 +1,14 @@
-/* hb journal record format: shared by the shim (producer), the drain (CLI side) and,
- * re-implemented in TypeScript, by prepare. Little-endian, every record 8-byte aligned.
+/* hb journal record format: written by the server's side (server/journal.c) into the ring, moved into the
+ * journal file by hb's drain (hb/drain.c), read by prepare through its TypeScript twin src/journal/format.ts
+ * (test/unit/shim-abi.test.ts holds the two together). Little-endian, every record 8-byte aligned.
  * docs/journal.md explains how prepare turns these records into an exact tree. */
-#ifndef HB_PROTO_H
-#define HB_PROTO_H
+#ifndef HB_RECORD_H
+#define HB_RECORD_H
 
 #include <stdint.h>
 
 #ifndef HB_PROTOCOL /* a test builds another version to check the mismatch is refused */
-#define HB_PROTOCOL 2
+#define HB_PROTOCOL 3
 #endif
 
 enum hb_rec_type {
@@ -18,6 +19,8 @@ enum hb_rec_type {
 	HB_REC_UNBIND = 5, /* key (pdev,pino,name) names nothing now; dev,ino = what it named (0 if unknown) */
 	HB_REC_CHMOD = 6,  /* dev,ino; mode = new st_mode */
 	HB_REC_END = 7,    /* written by the drain, last record; off = number of records before it */
+	HB_REC_MAP = 8,    /* dev,ino got a writable shared mapping: its writes through it are not journaled, so
+			    * hb copies it again under the final lock. Prepare has nothing to do with it. */
 };
 
 /* BIND flags */

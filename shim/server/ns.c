@@ -1,16 +1,17 @@
+/* Resolving the path arguments of namespace calls to (parent directory identity, name, absolute path). */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "ns.h"
-#include "real.h"
+#include "common/real.h"
+#include "server/capture.h"
+#include "server/ns.h"
 
 HB_HIDDEN int hb_where(int dirfd, const char *path, struct hb_where *w)
 {
 	w->pfd = -1;
-	w->in_root = 0;
+	w->in_root = w->unjournaled = 0;
 	size_t len = strnlen(path, HB_PATH);
 	if (len == 0 || len >= HB_PATH)
 		return -1;
@@ -52,6 +53,7 @@ HB_HIDDEN int hb_where(int dirfd, const char *path, struct hb_where *w)
 	memcpy(w->abs + al + 1, w->name, w->nlen);
 	w->alen = (size_t)al + 1 + w->nlen;
 	w->abs[w->alen] = 0;
+	w->unjournaled = w->in_root && hb_unjournaled(w->abs, w->alen);
 	return 0;
 }
 

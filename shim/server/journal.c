@@ -6,13 +6,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "real.h"
+#include "common/real.h"
+#include "server/capture.h"
 
 struct slot {
 	struct hb_cb *cb;
 	uint64_t pos, len, at; /* at = bytes written so far */
 };
+
+/* Whether hb's drain still beats; a capture whose hb stopped ends here, by lease. */
+int hb_lease_ok(struct hb_cb *cb)
+{
+	uint64_t beat = atomic_load_explicit(&cb->heartbeat_ns, memory_order_relaxed);
+	if (hb_now_ns() - beat <= cb->lease_ns)
+		return 1;
+	hb_fail(cb, HB_E_LEASE, 0);
+	return 0;
+}
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 

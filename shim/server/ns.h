@@ -11,6 +11,7 @@
 struct hb_where {
 	int pfd;              /* O_PATH descriptor of the parent directory, -1 if unresolved */
 	int in_root;          /* the parent is at or under a capture root */
+	int unjournaled;      /* ...and the entry is a file the capture leaves out (its changes came unjournaled) */
 	uint64_t pdev, pino;
 	const char *name;     /* last component, inside the caller's path */
 	size_t nlen;
