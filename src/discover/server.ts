@@ -3,6 +3,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { HbError } from "../errors";
 import type { Db } from "../connect/client";
+import { readBackupPlugins, type BackupPlugins } from "../metadata/plugins";
 
 export interface ServerInfo {
   flavor: "mariadb" | "mysql";
@@ -22,6 +23,7 @@ export interface ServerInfo {
   generalLogFile?: string;
   slowLogFile?: string;
   vars: Record<string, string>; // the raw variables, for backup-my.cnf and xtrabackup_info
+  plugins?: BackupPlugins; // what recovery needs loaded, for backup-my.cnf
 }
 
 const WANTED = [
@@ -76,6 +78,7 @@ export async function discover(db: Db): Promise<ServerInfo> {
     generalLogFile: optional(v.general_log_file),
     slowLogFile: optional(v.slow_query_log_file),
     vars: v,
+    plugins: await readBackupPlugins(db, datadir),
   };
 }
 

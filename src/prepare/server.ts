@@ -7,29 +7,42 @@ import { HbError } from "../errors";
 import { log } from "../log";
 import { readManifest } from "../manifest";
 import { formatCheckpoints, parseKeyValues } from "../metadata/xtrabackup";
+import { checkRecoveryNeeds, extraServerArgs } from "./plugins";
 import { findServer, recoverDatadir } from "./recover";
 import { checkState } from "./state";
 
 export type RecoverMode = "auto" | "always" | "never";
 
+/** The mariadbd for crash recovery, and the options --defaults-extra-file adds to backup-my.cnf's. */
+export interface RecoveryServer {
+  path: string;
+  extraArgs: string[];
+}
+
 /**
  * The mariadbd that will run crash recovery on DEST, or undefined: settled before prepare touches anything, so
- * that --recover without a server of the backup's version fails with DEST as it was.
+ * that --recover without a server of the backup's version, or without the plugins and keys it needs, fails
+ * with DEST as it was.
  */
-export function recoveryServer(dest: string, recover: RecoverMode): string | undefined {
+export function recoveryServer(dest: string, recover: RecoverMode, defaultsExtraFile?: string): RecoveryServer | undefined {
   if (recover === "never" || checkState(dest) !== "complete" || readManifest(dest).kind !== "mariadb") return undefined;
   const infoFile = join(dest, "xtrabackup_info");
   const version = existsSync(infoFile) ? (parseKeyValues(readFileSync(infoFile, "utf8")).server_version ?? "") : "";
   const server = findServer(version);
   if (!server && recover === "always")
     throw new HbError("usage", `--recover: no mariadbd of version ${version} found (set HB_MARIADBD to its path)`);
-  if (!server) log.info(`no mariadbd ${version} here: the server will run crash recovery at its first start`);
-  return server?.path;
+  if (!server) {
+    log.info(`no mariadbd ${version} here: the server will run crash recovery at its first start`);
+    return undefined;
+  }
+  const extraArgs = extraServerArgs(defaultsExtraFile);
+  checkRecoveryNeeds(dest, defaultsExtraFile);
+  return { path: server.path, extraArgs };
 }
 
 /** After the replay: crash recovery with `server` (from recoveryServer), and backup_type full-prepared. */
-export async function finishServerPrepare(dest: string, server: string | undefined): Promise<{ recovered: boolean; recoveryMs?: number }> {
-  const out = server ? { recovered: true, recoveryMs: (await recoverDatadir(dest, server)).durationMs } : { recovered: false };
+export async function finishServerPrepare(dest: string, server: RecoveryServer | undefined): Promise<{ recovered: boolean; recoveryMs?: number }> {
+  const out = server ? { recovered: true, recoveryMs: (await recoverDatadir(dest, server.path, server.extraArgs)).durationMs } : { recovered: false };
   const file = join(dest, "xtrabackup_checkpoints");
   if (existsSync(file)) {
     const c = parseKeyValues(readFileSync(file, "utf8"));

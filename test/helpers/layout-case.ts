@@ -29,7 +29,7 @@ export interface LayoutCase {
   /** Extra mariadbd options, for the source and for the server on the restored copy. */
   serverArgs?: (at: CasePlace) => string[];
   /** Writes the case's own files (key files, directories) into `dir` before the source starts. */
-  files?: (dir: string) => void;
+  files?: (dir: string) => void | Promise<void>;
   /** mariadb-install-db options the datadir needs from its creation on (e.g. a page size); default: a copy of the usual one. */
   installArgs?: string[];
   /** Creates the tables (and any state) the case is about, before the backup. */
@@ -39,6 +39,10 @@ export interface LayoutCase {
   /** The restored server's options must be derived from the new location by these restore options. */
   restoreArgs?: (at: CasePlace) => string[];
   prepareArgs?: (dir: string) => string[];
+  /** Runs after the source stopped, before prepare (e.g. takes a key file away to play another host). */
+  beforePrepare?: (dir: string, dest: string) => Promise<void>;
+  /** Runs after restore, before the source restarts (puts back what beforePrepare took away). */
+  afterRestore?: (dir: string) => Promise<void>;
   backupArgs?: string[];
   /** Read the source's binlog through the source (required when it is encrypted). */
   remoteBinlog?: boolean;
@@ -120,7 +124,7 @@ export async function runLayoutCase(c: LayoutCase): Promise<CaseResult> {
   const dest = join(work.path, "backup");
   const restored = join(work.path, "restored");
   mkdirSync(dir);
-  c.files?.(dir);
+  await c.files?.(dir);
   const args = (at: CasePlace) => c.serverArgs?.(at) ?? [];
   const datadir = c.installArgs ? await installDatadir(join(work.path, "source-data"), c.installArgs) : undefined;
   await using source = await startMariaDB({ binlog: true, serverId: 1, datadir, extraArgs: args({ role: "source", dir }) });
@@ -142,6 +146,7 @@ export async function runLayoutCase(c: LayoutCase): Promise<CaseResult> {
   // The source stops while prepare and restore run, so that its files stand still to be compared.
   const want = await checksumAll(source);
   await source.stop();
+  await c.beforePrepare?.(dir, dest);
   const roots = [source.dir, dir, ...(datadir ? [datadir] : [])];
   const untouched = snapshotFiles(roots);
   const prepare =
@@ -154,6 +159,7 @@ export async function runLayoutCase(c: LayoutCase): Promise<CaseResult> {
       ? await timed("mariabackup --copy-back", ["mariabackup", "--no-defaults", "--copy-back", `--target-dir=${dest}`, `--datadir=${restored}`])
       : await timed("hb restore", [HB, "restore", dest, "--datadir", restored, ...(c.restoreArgs?.(place) ?? [])]);
   expect(snapshotDiff(untouched, snapshotFiles(roots))).toEqual([]);
+  await c.afterRestore?.(dir);
 
   await using again = await startMariaDB({ datadir: source.datadir, binlog: true, serverId: 1, shim: false, extraArgs: args({ role: "source", dir }) });
   await using target = await startMariaDB({ datadir: restored, binlog: false, serverId: 2, shim: false, extraArgs: args(place) });
