@@ -27,6 +27,7 @@ import { ddlDisagreements, writeDdlLog } from "../ddl/hb-log";
 import { parseServerDdlLog, type ServerDdl } from "../ddl/server-log";
 import { debugSync } from "./debug-sync";
 import { connectionId, LongQueryKiller, type KillLongQueriesOptions } from "../locks/kill-long-queries";
+import { flushMemoryWals } from "../locks/engine-wals";
 
 // Files the server writes all through a backup, copied after everything else: their writes until then are
 // read by the copy instead of journaled. The redo log first: its window closes whole when its copy starts
@@ -187,6 +188,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await stages.enter("BLOCK_COMMIT");
       step("BLOCK_COMMIT");
       debugSync("stage-block-commit");
+      await flushMemoryWals(second, info); // before the coordinates: it may start a new binlog
       coords = await readCoordinates(db, second, { slaveInfo: o.slaveInfo });
       ddl = parseServerDdlLog(join(info.datadir, "ddl.log")); // complete: DDL is blocked from BLOCK_DDL on
       step("coordinates");

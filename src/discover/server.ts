@@ -30,7 +30,7 @@ const WANTED = [
   "version", "version_comment", "datadir", "innodb_data_home_dir", "innodb_data_file_path", "innodb_log_group_home_dir",
   "innodb_undo_directory", "innodb_undo_tablespaces", "aria_log_dir_path", "log_bin", "log_bin_basename", "relay_log_basename",
   "pid_file", "server_id", "log_error", "general_log_file", "slow_query_log_file", "innodb_page_size", "innodb_log_file_size",
-  "innodb_checksum_algorithm", "innodb_compression_level", "socket", "port",
+  "innodb_checksum_algorithm", "innodb_compression_level", "socket", "port", "rocksdb_manual_wal_flush",
 ];
 
 const canonical = (p: string) => {

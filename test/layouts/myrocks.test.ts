@@ -14,7 +14,10 @@ describe("layout: MyRocks under writes", () => {
   test("hb", async () => {
     expect((await runLayoutCase(layout)).writes).toBeGreaterThan(0);
   }, 240_000);
-  test("mariabackup (control)", async () => {
-    expect((await runLayoutCase({ ...layout, control: "mariabackup" })).writes).toBeGreaterThan(0);
+  // mariabackup's MyRocks checkpoint hard-links the source's #rocksdb files into the backup, and its prepare or
+  // copy-back changes their link count: the one check it cannot pass, tolerated here and only here.
+  test("mariabackup (control; it changes the link count of the source's #rocksdb files)", async () => {
+    const control: LayoutCase = { ...layout, control: "mariabackup", toleratedSourceChanges: /\/#rocksdb\/[^:]*: file / };
+    expect((await runLayoutCase(control)).writes).toBeGreaterThan(0);
   }, 240_000);
 });
