@@ -7,6 +7,7 @@ import { HbError } from "../errors";
 import { log } from "../log";
 import { readManifest } from "../manifest";
 import { formatCheckpoints, parseKeyValues } from "../metadata/xtrabackup";
+import { closeCsvTables } from "./csv-meta";
 import { checkRecoveryNeeds, extraServerArgs } from "./plugins";
 import { findServer, recoverDatadir } from "./recover";
 import { checkState } from "./state";
@@ -40,8 +41,9 @@ export function recoveryServer(dest: string, recover: RecoverMode, defaultsExtra
   return { path: server.path, extraArgs };
 }
 
-/** After the replay: crash recovery with `server` (from recoveryServer), and backup_type full-prepared. */
+/** After the replay: CSV tables closed, crash recovery with `server` (from recoveryServer), backup_type full-prepared. */
 export async function finishServerPrepare(dest: string, server: RecoveryServer | undefined): Promise<{ recovered: boolean; recoveryMs?: number }> {
+  for (const table of closeCsvTables(dest)) log.info(`CSV table ${table}: marked closed (it was open for writing when the capture ended)`);
   const out = server ? { recovered: true, recoveryMs: (await recoverDatadir(dest, server.path, server.extraArgs)).durationMs } : { recovered: false };
   const file = join(dest, "xtrabackup_checkpoints");
   if (existsSync(file)) {
