@@ -1,11 +1,12 @@
 // The plugins and keys prepare's recovery server loads: backup-my.cnf's plugin lines (metadata/plugins.ts),
 // with --defaults-extra-file's server options over them for another host (docs/prepare.md "Plugins and
 // keys"). What they name is checked before DEST is touched, so a missing key file fails with DEST as it was.
-import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { readOptionFile } from "../connect/options";
 import { HbError } from "../errors";
-import { SUPPLY_HINT } from "../server/missing-plugin";
+import { missingPluginError, SUPPLY_HINT } from "../server/missing-plugin";
 
 const SERVER_GROUPS = ["mysqld", "server", "mariadb", "mariadbd"];
 
@@ -16,6 +17,8 @@ function serverGroup(files: string[]): Map<string, string> {
   for (const g of SERVER_GROUPS) for (const [k, v] of groups.get(g) ?? []) merged.set(k, v);
   return merged;
 }
+
+const pluginLoad = (o: Map<string, string>) => (o.get("plugin-load") ?? "").split(";").filter(Boolean);
 
 /** The extra file's server options as mariadbd arguments (mariadbd reads no extra file beside --defaults-file). */
 export function extraServerArgs(extraFile: string | undefined): string[] {
@@ -41,7 +44,7 @@ export function checkRecoveryNeeds(dest: string, extraFile: string | undefined):
   const o = serverGroup(files);
   const missing: string[] = [];
   const pluginDir = o.get("plugin-dir") ?? "";
-  for (const entry of (o.get("plugin-load") ?? "").split(";").filter(Boolean)) {
+  for (const entry of pluginLoad(o)) {
     const library = entry.includes("=") ? entry.slice(entry.indexOf("=") + 1) : entry;
     const path = isAbsolute(library) ? library : join(pluginDir, library);
     if (!existsSync(path)) missing.push(`plugin library ${path} (plugin_load=${entry}, plugin_dir=${pluginDir})`);
@@ -55,4 +58,33 @@ export function checkRecoveryNeeds(dest: string, extraFile: string | undefined):
     if (!o.has(name!.replace(/_/g, "-"))) missing.push(`${name} (a secret left out of backup-my.cnf)`);
   if (missing.length)
     throw new HbError("plugin", `crash recovery needs what is not on this host: ${missing.join("; ")}`, `${SUPPLY_HINT}; or prepare with --no-recover`);
+}
+
+/**
+ * Starts `serverPath` with only the plugins and their options, in bootstrap mode on an empty scratch datadir
+ * without InnoDB (a fraction of a second), and throws `plugin` if one does not start: a key file that lacks the
+ * key, a library of another version. Checked so before recovery because a server whose plugin failed goes on
+ * to start its engines (even with the plugin FORCEd: measured), and Aria's would write to DEST.
+ */
+export function probePlugins(serverPath: string, dest: string, extraFile: string | undefined): void {
+  const o = serverGroup([join(dest, "backup-my.cnf"), ...(extraFile ? [extraFile] : [])].filter(existsSync));
+  const names = pluginLoad(o).map((e) => (e.includes("=") ? e.slice(0, e.indexOf("=")) : "").replace(/_/g, "-")).filter(Boolean);
+  if (!names.length) return;
+  const own = [...o].filter(([k]) => names.some((n) => k.startsWith(`${n}-`)) || k === "plugin-dir" || k === "plugin-load");
+  const scratch = mkdtempSync(join(tmpdir(), "hb-plugins-"));
+  try {
+    // As root, as DEST's owner, like the recovery server (server/throwaway.ts): the key files must be its to read.
+    const owner = statSync(dest);
+    if (process.getuid?.() === 0) chownSync(scratch, owner.uid, owner.gid);
+    const user = process.getuid?.() === 0 ? [`--user=${owner.uid === 0 ? "root" : owner.uid}`] : [];
+    const args = ["--no-defaults", "--bootstrap", `--datadir=${scratch}`, ...user, "--skip-log-bin", "--skip-grant-tables", "--innodb=OFF"];
+    const engines = ["--default-storage-engine=MyISAM", "--default-tmp-storage-engine=MyISAM"];
+    const plugins = [...own.map(([k, v]) => `--${k}=${v}`), ...names.map((n) => `--${n}=FORCE`)];
+    const r = Bun.spawnSync([serverPath, ...args, ...engines, ...plugins], { stdin: Buffer.alloc(0), stdout: "ignore", stderr: "pipe", timeout: 60_000 });
+    if (r.exitCode === 0) return;
+    const log = r.stderr.toString();
+    throw missingPluginError("crash recovery", log) ?? new HbError("plugin", `crash recovery: the backup's plugins (${names.join(", ")}) did not start`, `${log.split("\n").slice(-8).join("\n")}\n${SUPPLY_HINT}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }

@@ -8,7 +8,7 @@ import { log } from "../log";
 import { readManifest } from "../manifest";
 import { formatCheckpoints, parseKeyValues } from "../metadata/xtrabackup";
 import { closeCsvTables } from "./csv-meta";
-import { checkRecoveryNeeds, extraServerArgs } from "./plugins";
+import { checkRecoveryNeeds, extraServerArgs, probePlugins } from "./plugins";
 import { findServer, recoverDatadir } from "./recover";
 import { checkState } from "./state";
 
@@ -38,6 +38,7 @@ export function recoveryServer(dest: string, recover: RecoverMode, defaultsExtra
   }
   const extraArgs = extraServerArgs(defaultsExtraFile);
   checkRecoveryNeeds(dest, defaultsExtraFile);
+  probePlugins(server.path, dest, defaultsExtraFile);
   return { path: server.path, extraArgs };
 }
 

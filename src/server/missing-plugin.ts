@@ -11,8 +11,9 @@ const MISSING = [
   /Plugin '(?!InnoDB')[^']*' (init function returned error|registration as .* failed)/,
   /is encrypted but encryption service or used key_id \d+ is not available/,
 ];
-// Said before the lines above when a plugin's own file (a key file) is not there: the cause, so named first.
-const CAUSE = /File '[^']*' not found/;
+// Said before the lines above when a key file is not there or not right (file_key_management's own words):
+// the cause, so named first.
+const CAUSE = /File '[^']*' not found|System key id \d+ is missing|Cannot decrypt .*\. Wrong key\?|file-key-management-filename is not set|Cannot read .*filekey/;
 
 export const SUPPLY_HINT =
   "backup-my.cnf in the backup names the plugins and key files the source used; give this host's with " +
@@ -24,6 +25,6 @@ export function missingPluginError(what: string, errorLog: string): HbError | un
   const all = errorLog.split("\n");
   if (!all.some((l) => MISSING.some((re) => re.test(l)))) return undefined;
   const lines = all.filter((l) => CAUSE.test(l) || MISSING.some((re) => re.test(l)));
-  const first = lines[0]!.replace(/^.*?\[ERROR\]\s*/, "");
+  const first = lines[0]!.replace(/^.*?\[ERROR\]\s*(mariadbd:\s*)?/, "");
   return new HbError("plugin", `${what}: a plugin or key the backup needs is missing: ${first}`, `${lines.slice(0, 4).join("\n")}\n${SUPPLY_HINT}`);
 }

@@ -1,0 +1,58 @@
+// Prepare on "another host": the key file is not where backup-my.cnf says (moved away). hb prepare then exits
+// 12 (plugin) naming file_key_management_filename; given a key file that lacks the key, the plugin does not
+// start, and that is exit 12 too, not "damaged"; DEST is as it was after both. With --defaults-extra-file
+// naming the key file's new place, prepare succeeds and the whole case passes.
+import { describe, expect, test } from "bun:test";
+import { cpSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { snapshotDiff, snapshotFiles } from "../helpers/file-snapshot";
+import { HB, run } from "../helpers/harness";
+import { runLayoutCase, type LayoutCase } from "../helpers/layout-case";
+import { ENCRYPT_ALL, FILE_KEY, KEY_FILE, keyManagementArgs, writeKeyFiles } from "./options";
+import { both, rowTable } from "./tables";
+
+const elsewhere = (dir: string) => join(dir, "host2");
+// The option file a DBA writes on the other host: where its key files are.
+const extraFile = (dir: string, keys: string) => join(dir, `${keys}.cnf`);
+const writeExtraFile = (dir: string, keys: string) =>
+  writeFileSync(extraFile(dir, keys), `[mysqld]\nfile_key_management_filename=${join(elsewhere(dir), keys)}\nfile_key_management_filekey=FILE:${join(elsewhere(dir), FILE_KEY)}\n`);
+
+async function failsForTheKey(args: string[], dest: string, named: RegExp): Promise<void> {
+  const r = await run([HB, "prepare", ...args, dest], { timeoutMs: 300_000 });
+  expect(r.stderr).toMatch(named);
+  expect(r.code).toBe(12);
+}
+
+const layout: LayoutCase = {
+  async files(dir) {
+    await writeKeyFiles(dir);
+    mkdirSync(elsewhere(dir));
+    cpSync(join(dir, KEY_FILE), join(elsewhere(dir), KEY_FILE));
+    cpSync(join(dir, FILE_KEY), join(elsewhere(dir), FILE_KEY));
+    // A key file without key 1, the one the redo log was written with.
+    const r = await run(["sh", "-c", `printf '2;${"b2".repeat(32)}\\n' | openssl enc -aes-256-cbc -md sha1 -pass file:${join(dir, FILE_KEY)} -out ${join(elsewhere(dir), "nokey1.enc")}`]);
+    if (r.code !== 0) throw new Error(r.stderr);
+    writeExtraFile(dir, KEY_FILE);
+    writeExtraFile(dir, "nokey1.enc");
+  },
+  serverArgs: ({ dir, role }) => [...keyManagementArgs(role === "source" ? dir : elsewhere(dir)), ...ENCRYPT_ALL],
+  remoteBinlog: true,
+  async beforePrepare(dir, dest) {
+    renameSync(join(dir, KEY_FILE), join(dir, `${KEY_FILE}.away`));
+    const before = snapshotFiles([dest]);
+    await failsForTheKey([], dest, /file_key_management_filename=\S*keys\.enc: no such file/);
+    await failsForTheKey(["--defaults-extra-file", extraFile(dir, "nokey1.enc")], dest, /key id 1 is missing/);
+    expect(snapshotDiff(before, snapshotFiles([dest]))).toEqual([]); // both found out before DEST was touched
+  },
+  prepareArgs: (dir) => ["--defaults-extra-file", extraFile(dir, KEY_FILE)],
+  async afterRestore(dir) {
+    renameSync(join(dir, `${KEY_FILE}.away`), join(dir, KEY_FILE));
+  },
+  ...both(rowTable("inno", "ENGINE=InnoDB"), rowTable("aria", "ENGINE=Aria")),
+};
+
+describe("layout: encryption, prepared where the key file is elsewhere", () => {
+  test("hb", async () => {
+    expect((await runLayoutCase(layout)).writes).toBeGreaterThan(0);
+  }, 240_000);
+});
