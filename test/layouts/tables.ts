@@ -3,13 +3,13 @@
 import type { Connection } from "mysql2/promise";
 import type { LayoutCase } from "../helpers/layout-case";
 
-/** setup and write for table lay.<name> (`options`: what follows the column list, e.g. "ENGINE=Aria"). */
-export function rowTable(name: string, options: string): Pick<LayoutCase, "setup" | "write"> {
+/** setup and write for table lay.<name> (`options`: what follows the column list, e.g. "ENGINE=Aria"; `keys`: more indexes). */
+export function rowTable(name: string, options: string, keys = ""): Pick<LayoutCase, "setup" | "write"> {
   const table = `lay.${name}`;
   return {
     async setup(db: Connection) {
       await db.query("CREATE DATABASE IF NOT EXISTS lay");
-      await db.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, v BIGINT NOT NULL, pad VARCHAR(200) NOT NULL) ${options}`);
+      await db.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, v BIGINT NOT NULL, pad VARCHAR(200) NOT NULL${keys}) ${options}`);
       for (let i = 1; i <= 200; i++) await db.query(`INSERT INTO ${table} VALUES (?, ?, REPEAT(CHAR(65 + ? % 26), 200))`, [i, i, i]);
     },
     async write(db: Connection, i: number) {
