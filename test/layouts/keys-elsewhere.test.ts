@@ -3,7 +3,7 @@
 // start, and that is exit 12 too, not "damaged"; DEST is as it was after both. With --defaults-extra-file
 // naming the key file's new place, prepare succeeds and the whole case passes.
 import { describe, expect, test } from "bun:test";
-import { cpSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { snapshotDiff, snapshotFiles } from "../helpers/file-snapshot";
 import { HB, run } from "../helpers/harness";
@@ -51,8 +51,35 @@ const layout: LayoutCase = {
   ...both(rowTable("inno", "ENGINE=InnoDB"), rowTable("aria", "ENGINE=Aria")),
 };
 
+// The file key given in plain text (not FILE:): a secret that backup-my.cnf leaves out, and that no file in DEST
+// holds, nor the key file's bytes; prepare asks for it (exit 12 naming it) and takes it from the extra file.
+const SECRET = "plain-secret-file-key";
+const plainKey: LayoutCase = {
+  ...layout,
+  async files(dir) {
+    await writeKeyFiles(dir, SECRET);
+    writeFileSync(join(dir, "secret.cnf"), `[mysqld]\nfile_key_management_filekey=${SECRET}\n`);
+  },
+  serverArgs: ({ dir }) => [...keyManagementArgs(dir).filter((a) => !a.includes("filekey")), `--file-key-management-filekey=${SECRET}`, ...ENCRYPT_ALL],
+  async beforePrepare(dir, dest) {
+    expect(readFileSync(join(dest, "backup-my.cnf"), "utf8")).toContain("# file_key_management_filekey: a secret");
+    const keyFile = readFileSync(join(dir, KEY_FILE));
+    for (const [path, entry] of snapshotFiles([dest])) {
+      if (!entry.startsWith("file ")) continue;
+      const bytes = readFileSync(path);
+      expect({ path, secret: bytes.includes(SECRET), keys: bytes.includes(keyFile) }).toEqual({ path, secret: false, keys: false });
+    }
+    await failsForTheKey([], dest, /file_key_management_filekey \(a secret left out of backup-my\.cnf\)/);
+  },
+  prepareArgs: (dir) => ["--defaults-extra-file", join(dir, "secret.cnf")],
+  afterRestore: undefined,
+};
+
 describe("layout: encryption, prepared where the key file is elsewhere", () => {
   test("hb", async () => {
     expect((await runLayoutCase(layout)).writes).toBeGreaterThan(0);
+  }, 240_000);
+  test("hb, the file key in plain text: not in DEST, given to prepare", async () => {
+    expect((await runLayoutCase(plainKey)).writes).toBeGreaterThan(0);
   }, 240_000);
 });

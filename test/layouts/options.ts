@@ -8,10 +8,10 @@ export const KEY_FILE = "keys.enc";
 export const FILE_KEY = "filekey";
 
 /** Writes keys.enc (keys 1 and 2, AES-256-CBC under the file key, as the plugin reads it) and filekey into dir. */
-export async function writeKeyFiles(dir: string): Promise<void> {
+export async function writeKeyFiles(dir: string, fileKey = "secret-file-key"): Promise<void> {
   const plain = join(dir, "keys.txt");
   writeFileSync(plain, `1;${"a1".repeat(32)}\n2;${"b2".repeat(32)}\n`, { mode: 0o600 });
-  writeFileSync(join(dir, FILE_KEY), "secret-file-key\n", { mode: 0o600 });
+  writeFileSync(join(dir, FILE_KEY), `${fileKey}\n`, { mode: 0o600 });
   const r = await run(["openssl", "enc", "-aes-256-cbc", "-md", "sha1", "-pass", `file:${join(dir, FILE_KEY)}`, "-in", plain, "-out", join(dir, KEY_FILE)]);
   if (r.code !== 0) throw new Error(`openssl enc failed: ${r.stderr}`);
   await run(["rm", plain]);
