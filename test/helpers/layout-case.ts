@@ -28,8 +28,8 @@ export interface CasePlace {
 export interface LayoutCase {
   /** Extra mariadbd options, for the source and for the server on the restored copy. */
   serverArgs?: (at: CasePlace) => string[];
-  /** Writes the case's own files (key files, directories) into `dir` before the source starts. */
-  files?: (dir: string) => void | Promise<void>;
+  /** Writes the case's own files (key files, directories) into `dir` before the source starts (and its datadir, with installArgs). */
+  files?: (dir: string, sourceDatadir?: string) => void | Promise<void>;
   /** mariadb-install-db options the datadir needs from its creation on (e.g. a page size); default: a copy of the usual one. */
   installArgs?: string[];
   /** Creates the tables (and any state) the case is about, before the backup. */
@@ -111,11 +111,10 @@ async function checkAllTables(server: Server): Promise<string[]> {
   return names;
 }
 
-async function installDatadir(datadir: string, installArgs: string[]): Promise<string> {
+async function installDatadir(datadir: string, installArgs: string[]): Promise<void> {
   const cmd = ["mariadb-install-db", "--no-defaults", `--datadir=${datadir}`, "--user=root", "--auth-root-authentication-method=normal"];
   const r = await run([...cmd, "--innodb-buffer-pool-size=128M", "--innodb-log-file-size=64M", ...installArgs], { timeoutMs: 120_000, env: { LD_PRELOAD: undefined } });
   if (r.code !== 0) throw new Error(`mariadb-install-db failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return datadir;
 }
 
 const errorLines = (log: string) => readFileSync(log, "utf8").split("\n").filter((l) => l.includes("[ERROR]"));
@@ -126,9 +125,11 @@ export async function runLayoutCase(c: LayoutCase): Promise<CaseResult> {
   const dest = join(work.path, "backup");
   const restored = join(work.path, "restored");
   mkdirSync(dir);
-  await c.files?.(dir);
+  const datadir = c.installArgs ? join(work.path, "source-data") : undefined;
+  if (datadir) mkdirSync(datadir);
+  await c.files?.(dir, datadir);
+  if (c.installArgs) await installDatadir(datadir!, c.installArgs);
   const args = (at: CasePlace) => c.serverArgs?.(at) ?? [];
-  const datadir = c.installArgs ? await installDatadir(join(work.path, "source-data"), c.installArgs) : undefined;
   await using source = await startMariaDB({ binlog: true, serverId: 1, datadir, extraArgs: args({ role: "source", dir }) });
   const setupDb = await source.connect();
   await c.setup(setupDb);

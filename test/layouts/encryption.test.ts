@@ -2,8 +2,10 @@
 // outside the datadir: the backup records the plugin and its options in backup-my.cnf (the key file by path,
 // never its contents), and prepare's recovery server loads it.
 import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { runLayoutCase, type LayoutCase } from "../helpers/layout-case";
-import { ENCRYPT_ALL, keyManagementArgs, writeKeyFiles } from "./options";
+import { ENCRYPT_ALL, FILE_KEY, KEY_FILE, keyManagementArgs, writeKeyFiles } from "./options";
 import { both, rowTable } from "./tables";
 
 const layout: LayoutCase = {
@@ -19,5 +21,29 @@ describe("layout: encryption at rest", () => {
   }, 240_000);
   test("mariabackup (control)", async () => {
     expect((await runLayoutCase({ ...layout, control: "mariabackup" })).writes).toBeGreaterThan(0);
+  }, 240_000);
+});
+
+// The key files inside the source's datadir, given by relative paths (the server resolves them from there):
+// they stay out of DEST, and backup-my.cnf names them by their absolute paths.
+const keysInDatadir: LayoutCase = {
+  ...layout,
+  installArgs: [],
+  files: (_dir, datadir) => writeKeyFiles(datadir!),
+  serverArgs: ({ role, dir }) => [
+    "--plugin-load-add=file_key_management",
+    `--file-key-management-filename=${role === "source" ? KEY_FILE : join(dir, "..", "source-data", KEY_FILE)}`,
+    `--file-key-management-filekey=FILE:${role === "source" ? FILE_KEY : join(dir, "..", "source-data", FILE_KEY)}`,
+    ...ENCRYPT_ALL,
+  ],
+  async beforePrepare(dir, dest) {
+    expect(existsSync(join(dest, KEY_FILE)) || existsSync(join(dest, FILE_KEY))).toBe(false);
+    expect(readFileSync(join(dest, "backup-my.cnf"), "utf8")).toContain(`file_key_management_filename=${join(dir, "..", "source-data", KEY_FILE)}`);
+  },
+};
+
+describe("layout: encryption, the key files in the datadir", () => {
+  test("hb", async () => {
+    expect((await runLayoutCase(keysInDatadir)).writes).toBeGreaterThan(0);
   }, 240_000);
 });
