@@ -2,10 +2,10 @@
 // outside the datadir: the backup records the plugin and its options in backup-my.cnf (the key file by path,
 // never its contents), and prepare's recovery server loads it.
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runLayoutCase, type LayoutCase } from "../helpers/layout-case";
-import { ENCRYPT_ALL, FILE_KEY, KEY_FILE, keyManagementArgs, writeKeyFiles } from "./options";
+import { ENCRYPT_ALL, expectNoKeyMaterial, FILE_KEY, KEY_FILE, keyManagementArgs, writeKeyFiles } from "./options";
 import { both, rowTable } from "./tables";
 
 const layout: LayoutCase = {
@@ -37,7 +37,8 @@ const keysInDatadir: LayoutCase = {
     ...ENCRYPT_ALL,
   ],
   async beforePrepare(dir, dest) {
-    expect(existsSync(join(dest, KEY_FILE)) || existsSync(join(dest, FILE_KEY))).toBe(false);
+    const source = join(dir, "..", "source-data");
+    expectNoKeyMaterial(dest, [readFileSync(join(source, KEY_FILE)), readFileSync(join(source, FILE_KEY))]);
     expect(readFileSync(join(dest, "backup-my.cnf"), "utf8")).toContain(`file_key_management_filename=${join(dir, "..", "source-data", KEY_FILE)}`);
   },
 };

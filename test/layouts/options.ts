@@ -1,7 +1,9 @@
 // Server options of the layout cases, and the key material of the encryption cases: a file_key_management key
 // file, encrypted with a file key, both in the case's directory (as a DBA keeps them: outside the datadir).
-import { writeFileSync } from "node:fs";
+import { expect } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { snapshotFiles } from "../helpers/file-snapshot";
 import { run } from "../helpers/harness";
 
 export const KEY_FILE = "keys.enc";
@@ -36,3 +38,12 @@ export const ENCRYPT_ALL = [
 
 /** page_compressed tables compressed by the lz4 provider plugin. */
 export const LZ4 = ["--plugin-load-add=provider_lz4", "--innodb-compression-algorithm=lz4"];
+
+/** No file anywhere in DEST (its copies in .hb included) holds any of `secrets`' bytes. */
+export function expectNoKeyMaterial(dest: string, secrets: Buffer[]): void {
+  for (const [path, entry] of snapshotFiles([dest])) {
+    if (!entry.startsWith("file ")) continue;
+    const bytes = readFileSync(path);
+    expect({ path, holds: secrets.map((s) => bytes.includes(s)) }).toEqual({ path, holds: secrets.map(() => false) });
+  }
+}
