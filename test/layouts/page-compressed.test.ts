@@ -3,11 +3,16 @@
 import { describe, expect, test } from "bun:test";
 import { runLayoutCase, type LayoutCase } from "../helpers/layout-case";
 import { LZ4 } from "./options";
-import { both, rowTable } from "./tables";
+import { both, checkpointNow, rowTable } from "./tables";
 
+const tables = both(rowTable("lz", "ENGINE=InnoDB PAGE_COMPRESSED=1"), rowTable("plain", "ENGINE=InnoDB"));
 const layout: LayoutCase = {
   serverArgs: () => LZ4,
-  ...both(rowTable("lz", "ENGINE=InnoDB PAGE_COMPRESSED=1"), rowTable("plain", "ENGINE=InnoDB")),
+  ...tables,
+  async setup(db) {
+    await tables.setup(db);
+    await checkpointNow(db); // the writer's redo then applies to lz4-compressed pages on disk
+  },
 };
 
 describe("layout: page_compressed with provider_lz4", () => {

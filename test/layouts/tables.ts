@@ -29,3 +29,18 @@ export function both(a: Pick<LayoutCase, "setup" | "write">, b: Pick<LayoutCase,
     write: (db, i) => (i % 2 === 0 ? a.write(db, i >> 1) : b.write(db, i >> 1)),
   };
 }
+
+/**
+ * Flushes every dirty page and waits for InnoDB's checkpoint to catch up, so that the redo written afterwards
+ * (the writer's) applies to pages as they are on disk: recovery must then read them, and decompress or decrypt
+ * them, instead of rebuilding them from the redo alone.
+ */
+export async function checkpointNow(db: Connection): Promise<void> {
+  await db.query("SET GLOBAL innodb_max_dirty_pages_pct_lwm = 0.001, GLOBAL innodb_max_dirty_pages_pct = 0");
+  for (let i = 0; i < 300; i++) {
+    const [[row]] = (await db.query("SHOW GLOBAL STATUS LIKE 'Innodb_checkpoint_age'")) as unknown as [[{ Value: string }]];
+    if (Number(row.Value) < 1024) break;
+    await Bun.sleep(100);
+  }
+  await db.query("SET GLOBAL innodb_max_dirty_pages_pct = 90, GLOBAL innodb_max_dirty_pages_pct_lwm = 0");
+}
