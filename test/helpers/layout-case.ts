@@ -15,7 +15,7 @@ import type { Connection } from "mysql2/promise";
 import { applyBinlogFrom } from "./binlog";
 import { snapshotDiff, snapshotFiles } from "./file-snapshot";
 import { HB, run, tempDir, type RunResult } from "./harness";
-import { checksumAll, startMariaDB, type Server } from "./mariadb";
+import { checksumAll, installDatadir, startMariaDB, type Server } from "./mariadb";
 
 /** Where the case's paths point: `dir` is the case's own directory (key files, directories outside the datadir). */
 export interface CasePlace {
@@ -111,12 +111,6 @@ async function checkAllTables(server: Server): Promise<string[]> {
   return names;
 }
 
-async function installDatadir(datadir: string, installArgs: string[]): Promise<void> {
-  const cmd = ["mariadb-install-db", "--no-defaults", `--datadir=${datadir}`, "--user=root", "--auth-root-authentication-method=normal"];
-  const r = await run([...cmd, "--innodb-buffer-pool-size=128M", "--innodb-log-file-size=64M", ...installArgs], { timeoutMs: 120_000, env: { LD_PRELOAD: undefined } });
-  if (r.code !== 0) throw new Error(`mariadb-install-db failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-}
-
 const errorLines = (log: string) => readFileSync(log, "utf8").split("\n").filter((l) => l.includes("[ERROR]"));
 
 export async function runLayoutCase(c: LayoutCase): Promise<CaseResult> {
@@ -168,6 +162,7 @@ export async function runLayoutCase(c: LayoutCase): Promise<CaseResult> {
   await using again = await startMariaDB({ datadir: source.datadir, binlog: true, serverId: 1, shim: false, extraArgs: args({ role: "source", dir }) });
   await using target = await startMariaDB({ datadir: restored, binlog: false, serverId: 2, shim: false, extraArgs: args(place) });
   const tables = await checkAllTables(target);
+  expect(await checksumAll(target)).not.toEqual(want); // the writes after the backup: the replay must matter
   const [file, position] = readFileSync(join(dest, "xtrabackup_binlog_info"), "utf8").trim().split("\t");
   await applyBinlogFrom(again, target, file!, position!, { remote: c.remoteBinlog });
   expect(await checksumAll(target)).toEqual(want);
