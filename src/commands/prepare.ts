@@ -31,9 +31,11 @@ export default defineCommand({
     const mode = args.recover === true ? "always" : args.recover === false ? "never" : "auto";
     const recovery = recoveryServer(args.dest, mode, args["defaults-extra-file"]);
     const result = await prepareBackup(args.dest, { ...options, recoveryFollows: recovery !== undefined });
+    // A prepared backup whose recovery failed gets it now (prepare/server.ts recoveryPending).
+    const finish = !result.alreadyPrepared || recovery !== undefined;
     let server = {};
-    if (!result.alreadyPrepared && readManifest(result.dest).kind === "mariadb") server = await finishServerPrepare(result.dest, recovery);
-    if (!result.alreadyPrepared) {
+    if (finish && readManifest(result.dest).kind === "mariadb") server = await finishServerPrepare(result.dest, recovery);
+    if (finish) {
       const { recordHashes } = await import("../verify/hashes");
       recordHashes(result.dest, result.unchanged); // what hb verify checks against, taken after recovery changed the files
     }

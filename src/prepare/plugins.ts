@@ -1,7 +1,7 @@
 // The plugins and keys prepare's recovery server loads: backup-my.cnf's plugin lines (metadata/plugins.ts),
 // with --defaults-extra-file's server options over them for another host (docs/prepare.md "Plugins and
 // keys"). What they name is checked before DEST is touched, so a missing key file fails with DEST as it was.
-import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { accessSync, chownSync, closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { readOptionFile } from "../connect/options";
@@ -44,7 +44,8 @@ export function checkRecoveryNeeds(dest: string, extraFile: string | undefined):
   const o = serverGroup(files);
   const missing: string[] = [];
   const pluginDir = o.get("plugin-dir") ?? "";
-  for (const entry of pluginLoad(o)) {
+  // Without a plugin_dir the server's compiled-in one applies; probePlugins finds a library missing there.
+  for (const entry of pluginDir ? pluginLoad(o) : []) {
     const library = entry.includes("=") ? entry.slice(entry.indexOf("=") + 1) : entry;
     const path = isAbsolute(library) ? library : join(pluginDir, library);
     if (!existsSync(path)) missing.push(`plugin library ${path} (plugin_load=${entry}, plugin_dir=${pluginDir})`);
@@ -87,4 +88,33 @@ export function probePlugins(serverPath: string, dest: string, extraFile: string
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+// The first four bytes of an encrypted 10.8+ redo log ("Phys" when not encrypted).
+const ENCRYPTED_REDO = Buffer.from([0xf0, 0x9f, 0x97, 0x9d]);
+
+function redoEncrypted(dest: string): boolean {
+  const dirs = [dest, ...readdirSync(dest).filter((n) => /^hb_root\d+$/.test(n)).map((n) => join(dest, n))];
+  for (const file of dirs.map((d) => join(d, "ib_logfile0")).filter(existsSync)) {
+    const fd = openSync(file, "r");
+    try {
+      const head = Buffer.alloc(4);
+      if (readSync(fd, head, 0, 4, 0) === 4 && head.equals(ENCRYPTED_REDO)) return true;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return false;
+}
+
+/**
+ * After the replay, before recovery: an encrypted redo log with no key management plugin to load (a
+ * backup-my.cnf from before hb recorded plugins) is `plugin`, found before a server starts: one that starts
+ * without the key fails on the redo only after Aria's start has written to DEST (measured: an Aria table then
+ * came back with another CHECKSUM TABLE).
+ */
+export function checkRedoKey(dest: string, extraFile: string | undefined): void {
+  const o = serverGroup([join(dest, "backup-my.cnf"), ...(extraFile ? [extraFile] : [])].filter(existsSync));
+  if (!redoEncrypted(dest) || pluginLoad(o).some((e) => /key_management/.test(e))) return;
+  throw new HbError("plugin", "crash recovery: the redo log is encrypted and backup-my.cnf loads no key management plugin", `${SUPPLY_HINT} (plugin_load=file_key_management=file_key_management.so and its options); then run hb prepare again`);
 }

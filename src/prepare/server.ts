@@ -8,7 +8,7 @@ import { log } from "../log";
 import { readManifest } from "../manifest";
 import { formatCheckpoints, parseKeyValues } from "../metadata/xtrabackup";
 import { closeCsvTables } from "./csv-meta";
-import { checkRecoveryNeeds, extraServerArgs, probePlugins } from "./plugins";
+import { checkRecoveryNeeds, checkRedoKey, extraServerArgs, probePlugins } from "./plugins";
 import { findServer, recoverDatadir } from "./recover";
 import { checkState } from "./state";
 
@@ -18,6 +18,16 @@ export type RecoverMode = "auto" | "always" | "never";
 export interface RecoveryServer {
   path: string;
   extraArgs: string[];
+  defaultsExtraFile?: string;
+}
+
+/**
+ * A prepared backup whose crash recovery failed (e.g. for a key its backup-my.cnf does not name): still
+ * `full-backuped`, which only a finished prepare changes. Prepare then runs the recovery again.
+ */
+function recoveryPending(dest: string): boolean {
+  const file = join(dest, "xtrabackup_checkpoints");
+  return existsSync(file) && parseKeyValues(readFileSync(file, "utf8")).backup_type === "full-backuped";
 }
 
 /**
@@ -26,7 +36,8 @@ export interface RecoveryServer {
  * with DEST as it was.
  */
 export function recoveryServer(dest: string, recover: RecoverMode, defaultsExtraFile?: string): RecoveryServer | undefined {
-  if (recover === "never" || checkState(dest) !== "complete" || readManifest(dest).kind !== "mariadb") return undefined;
+  if (recover === "never" || readManifest(dest).kind !== "mariadb") return undefined;
+  if (checkState(dest) === "prepared" && !recoveryPending(dest)) return undefined;
   const infoFile = join(dest, "xtrabackup_info");
   const version = existsSync(infoFile) ? (parseKeyValues(readFileSync(infoFile, "utf8")).server_version ?? "") : "";
   const server = findServer(version);
@@ -39,12 +50,13 @@ export function recoveryServer(dest: string, recover: RecoverMode, defaultsExtra
   const extraArgs = extraServerArgs(defaultsExtraFile);
   checkRecoveryNeeds(dest, defaultsExtraFile);
   probePlugins(server.path, dest, defaultsExtraFile);
-  return { path: server.path, extraArgs };
+  return { path: server.path, extraArgs, defaultsExtraFile };
 }
 
 /** After the replay: CSV tables closed, crash recovery with `server` (from recoveryServer), backup_type full-prepared. */
 export async function finishServerPrepare(dest: string, server: RecoveryServer | undefined): Promise<{ recovered: boolean; recoveryMs?: number }> {
   for (const table of closeCsvTables(dest)) log.info(`CSV table ${table}: marked closed (it was open for writing when the capture ended)`);
+  if (server) checkRedoKey(dest, server.defaultsExtraFile);
   const out = server ? { recovered: true, recoveryMs: (await recoverDatadir(dest, server.path, server.extraArgs)).durationMs } : { recovered: false };
   const file = join(dest, "xtrabackup_checkpoints");
   if (existsSync(file)) {

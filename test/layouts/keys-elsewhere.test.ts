@@ -70,9 +70,33 @@ const plainKey: LayoutCase = {
   afterRestore: undefined,
 };
 
+// A backup-my.cnf without plugin lines, as hb wrote before it recorded them: the redo log is encrypted and no key
+// plugin is named; that is exit 12, not "damaged", found before a server starts on DEST, and prepare run again
+// with the plugin and its options in --defaults-extra-file runs the recovery it still owes.
+const unrecorded: LayoutCase = {
+  ...layout,
+  async files(dir) {
+    await writeKeyFiles(dir);
+    const options = keyManagementArgs(dir).map((a) => a.replace(/^--/, "").replace("plugin-load-add=file_key_management", "plugin-load=file_key_management=file_key_management.so"));
+    writeFileSync(join(dir, "plugins.cnf"), `[mysqld]\n${[...options, "innodb-encrypt-log=ON"].join("\n")}\n`);
+  },
+  serverArgs: ({ dir }) => [...keyManagementArgs(dir), ...ENCRYPT_ALL],
+  async beforePrepare(_dir, dest) {
+    const cnf = join(dest, "backup-my.cnf");
+    const kept = readFileSync(cnf, "utf8").split("\n").filter((l) => !/^(plugin_|file_key_management_|innodb_encrypt|aria_encrypt|encrypt_tmp)/.test(l));
+    writeFileSync(cnf, kept.join("\n"));
+    await failsForTheKey([], dest, /the redo log is encrypted and backup-my.cnf loads no key management plugin[^]*--defaults-extra-file/);
+  },
+  prepareArgs: (dir) => ["--defaults-extra-file", join(dir, "plugins.cnf")],
+  afterRestore: undefined,
+};
+
 describe("layout: encryption, prepared where the key file is elsewhere", () => {
   test("hb", async () => {
     expect((await runLayoutCase(layout)).writes).toBeGreaterThan(0);
+  }, 240_000);
+  test("hb, backup-my.cnf without the plugin: exit 12, then prepare again with it", async () => {
+    expect((await runLayoutCase(unrecorded)).writes).toBeGreaterThan(0);
   }, 240_000);
   test("hb, the file key in plain text: not in DEST, given to prepare", async () => {
     expect((await runLayoutCase(plainKey)).writes).toBeGreaterThan(0);
