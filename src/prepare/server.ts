@@ -36,8 +36,9 @@ function recoveryPending(dest: string): boolean {
  * with DEST as it was.
  */
 export function recoveryServer(dest: string, recover: RecoverMode, defaultsExtraFile?: string): RecoveryServer | undefined {
-  if (recover === "never" || readManifest(dest).kind !== "mariadb") return undefined;
-  if (checkState(dest) === "prepared" && !recoveryPending(dest)) return undefined;
+  if (recover === "never") return undefined;
+  const state = checkState(dest); // before the manifest: what is not a backup is said so (exit 10)
+  if (readManifest(dest).kind !== "mariadb" || (state === "prepared" && !recoveryPending(dest))) return undefined;
   const infoFile = join(dest, "xtrabackup_info");
   const version = existsSync(infoFile) ? (parseKeyValues(readFileSync(infoFile, "utf8")).server_version ?? "") : "";
   const server = findServer(version);
