@@ -24,7 +24,7 @@ export default defineCommand({
     },
     parallel: { type: "string", valueHint: "n", description: "Files copied at once, 1 to 64", default: "4" },
     priority: { type: "string", valueHint: "low|normal", description: "CPU and disk priority of the copy: low leaves the server first", default: "low" },
-    ring: { type: "string", valueHint: "size", description: "Shared-memory ring between server and hb, e.g. 64M", default: "64M" },
+    ring: { type: "string", valueHint: "size", description: "Shared-memory ring between server and hb, 4M to 256M", default: "64M" },
     "lock-wait-timeout": { type: "string", valueHint: "duration", description: "Longest wait for each BACKUP STAGE, e.g. 60s", default: "60s" },
     "kill-long-queries-timeout": {
       type: "string",
@@ -56,7 +56,7 @@ export default defineCommand({
       throttleBytesPerSec: rawThrottle(args.throttle),
       parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
       gentle: parsePriority(args.priority),
-      ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
+      ringBytes: parseRing(args.ring),
       json: args.json === true,
       quiet: args.quiet === true,
     };
@@ -66,6 +66,18 @@ export default defineCommand({
     if (options.json) printJson(result);
   },
 });
+
+// The shim's bounds on the ring (HB_RING_MIN and HB_RING_MAX in shim/control.h): it would clamp any other size.
+const RING_MIN = 4 << 20;
+const RING_MAX = 256 << 20;
+
+/** --ring: a size the shim honours as given, or a usage error naming its bounds. */
+function parseRing(value: string): number {
+  const bytes = parsePositiveSizeArg(value, "--ring");
+  if (bytes < RING_MIN || bytes > RING_MAX)
+    throw new HbError("usage", `invalid --ring "${value}": the shim's ring is 4M to 256M (${RING_MIN} to ${RING_MAX} bytes)`);
+  return bytes;
+}
 
 /** Raw mode has no server to watch: no limit unless one is given. */
 function rawThrottle(value: string | undefined): number {
@@ -109,7 +121,7 @@ async function runServer(args: any) {
     throttleBytesPerSec: (args.throttle ?? "auto") === "auto" ? 0 : parseRateArg(args.throttle, "--throttle"),
     parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
     gentle: parsePriority(args.priority),
-    ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
+    ringBytes: parseRing(args.ring),
     lockWaitTimeoutSec: parseDurationArg(args["lock-wait-timeout"], "--lock-wait-timeout"),
     killLongQueries: killLongQueries(args),
     slaveInfo: args["slave-info"] === true,

@@ -1,7 +1,7 @@
 // hb prepare: turn a finished backup into a datadir (replay the journal over the copy).
 import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
-import { readManifest } from "../manifest";
+import { readManifest, sealDest } from "../dest";
 import { applyOutputArgs, outputArgs, printJson } from "./_shared";
 
 export default defineCommand({
@@ -21,6 +21,7 @@ export default defineCommand({
       valueHint: "file",
       description: "Server options for crash recovery over backup-my.cnf's: this host's key file, plugin_dir, or a secret left out of the backup",
     },
+    "keep-journal": { type: "boolean", description: "Keep the journal after prepare, as hb_journal (by default it is removed)" },
     ...outputArgs,
   },
   async run({ args }) {
@@ -39,6 +40,7 @@ export default defineCommand({
       const { recordHashes } = await import("../verify/hashes");
       recordHashes(result.dest, result.unchanged); // what hb verify checks against, taken after recovery changed the files
     }
+    sealDest(result.dest, { keepJournal: args["keep-journal"] === true }); // also finishes a seal a killed run left
     const { unchanged: _, ...shown } = result;
     if (options.json) printJson({ ...shown, ...server });
   },

@@ -6,6 +6,7 @@
 // newlines inside values).
 import { closeSync, fsyncSync, openSync, readdirSync, readSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { isBackupRecord } from "../dest";
 
 // ha_tina's meta file: 0xFE, version 1, rows (8 bytes, little-endian), three unused 8-byte fields, the mark.
 const META_SIZE = 35;
@@ -45,7 +46,7 @@ function closeTable(meta: string): boolean {
 export function closeCsvTables(dest: string): string[] {
   const changed: string[] = [];
   for (const db of readdirSync(dest, { withFileTypes: true })) {
-    if (!db.isDirectory() || db.name === ".hb") continue;
+    if (!db.isDirectory() || isBackupRecord(db.name)) continue;
     for (const name of readdirSync(join(dest, db.name))) {
       const meta = join(dest, db.name, name);
       if (name.endsWith(".CSM") && statSync(meta).size === META_SIZE && statSync(meta.replace(/\.CSM$/, ".CSV"), { throwIfNoEntry: false }))

@@ -1,15 +1,12 @@
 // hb prepare: turn a finished backup into the exact tree it captured (docs/journal.md "Prepare"). Everything
 // that can be wrong with the backup is found before DEST is marked `preparing` and touched.
-import { join, resolve } from "node:path";
-import { writeState } from "../backup/dest";
+import { resolve } from "node:path";
+import { checkDestLayout, checkState, readManifest, workingPath, writeState } from "../dest";
 import { fastCrc } from "../journal/crc-native";
 import { validateJournal } from "../journal/reader";
 import { log, step } from "../log";
-import { readManifest } from "../manifest";
-import { checkDestLayout } from "./layout";
 import { checkCopies, materialize, treeTop } from "./materialize";
 import { planPrepare } from "./plan";
-import { checkState } from "./state";
 import type { Unchanged } from "./unchanged";
 
 export interface PrepareOptions {
@@ -57,7 +54,7 @@ export async function prepareBackup(destArg: string, opts: PrepareOptions = {}):
   const manifest = readManifest(dest);
   step("manifest read");
   const crc = await fastCrc();
-  const journal = validateJournal(join(dest, ".hb", "journal"), crc);
+  const journal = validateJournal(workingPath(dest, "journal"), crc);
   info(`journal valid: ${journal.records} records, ${journal.bytes} bytes`);
   step("journal validated");
   const plan = planPrepare(manifest, journal.namespace);

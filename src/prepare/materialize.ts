@@ -19,7 +19,7 @@ import { HbError } from "../errors";
 import { syncFs } from "../libc";
 import { fsyncPath } from "../fsync-tree";
 import type { Crc } from "../journal/crc-native";
-import { checkDestLayout } from "./layout";
+import { checkDestLayout, dataDir, treeDir } from "../dest";
 import type { Plan } from "./plan";
 import { replayJournal, type ReplayStats, type ReplayTarget } from "./replay";
 import { noteUnchanged, type Unchanged } from "./unchanged";
@@ -60,7 +60,7 @@ function io<T>(what: string, fn: () => T): T {
  * `crc` given, to carry each file's CRC through its writes).
  */
 export function materialize(dest: string, plan: Plan, journal: string, crc: Crc | undefined, unchanged: Unchanged = new Map()): ReplayStats {
-  const tree = join(dest, ".hb", "tree");
+  const tree = treeDir(dest);
   const at = (path: string) => (path ? join(tree, path) : tree);
   io(`cannot create ${tree}`, () => mkdirSync(tree, { mode: 0o700 }));
   // Directories stay 0700 while they are filled; their modes are set last (a 0555 one could not be filled).
@@ -109,7 +109,7 @@ export function materialize(dest: string, plan: Plan, journal: string, crc: Crc 
   }
   io(`cannot sync ${dest}`, () => fsyncPath(dest));
   io("cannot remove .hb/data and .hb/tree", () => {
-    rmSync(join(dest, ".hb", "data"), { recursive: true, force: true });
+    rmSync(dataDir(dest), { recursive: true, force: true });
     rmSync(tree, { recursive: true, force: true });
   });
   return stats;

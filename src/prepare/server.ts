@@ -5,12 +5,11 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HbError } from "../errors";
 import { log } from "../log";
-import { readManifest } from "../manifest";
+import { checkState, readManifest } from "../dest";
 import { formatCheckpoints, parseKeyValues } from "../metadata/xtrabackup";
 import { closeCsvTables } from "./csv-meta";
 import { checkRecoveryNeeds, checkRedoKey, extraServerArgs, probePlugins } from "./plugins";
 import { findServer, recoverDatadir } from "./recover";
-import { checkState } from "./state";
 
 export type RecoverMode = "auto" | "always" | "never";
 
