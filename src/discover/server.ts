@@ -31,6 +31,7 @@ const WANTED = [
   "innodb_undo_directory", "innodb_undo_tablespaces", "aria_log_dir_path", "log_bin", "log_bin_basename", "relay_log_basename",
   "pid_file", "server_id", "log_error", "general_log_file", "slow_query_log_file", "innodb_page_size", "innodb_log_file_size",
   "innodb_checksum_algorithm", "innodb_compression_level", "socket", "port", "rocksdb_manual_wal_flush",
+  "innodb_flush_log_at_trx_commit",
 ];
 
 const canonical = (p: string) => {
