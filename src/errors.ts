@@ -13,6 +13,7 @@ export const ExitCode = {
   capture: 9,
   damaged: 10,
   verify: 11,
+  plugin: 12,
   interrupted: 130,
 } as const;
 

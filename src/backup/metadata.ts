@@ -30,7 +30,7 @@ export function writeServerMetadata(dest: string, m: MetadataInput): void {
   put("xtrabackup_checkpoints", formatCheckpoints({ backupType: "full-backuped", fromLsn: "0", toLsn: coords.lsn, lastLsn: coords.lsn }));
   if (coords.binlog) put("xtrabackup_binlog_info", formatBinlogInfo(coords.binlog));
   if (coords.replicas.length) put("xtrabackup_slave_info", formatSlaveInfo({ gtidSlavePos: coords.gtidSlavePos ?? "", connections: coords.replicas }));
-  put("backup-my.cnf", formatBackupMyCnf(info.vars));
+  put("backup-my.cnf", formatBackupMyCnf(info.vars, info.plugins));
   const b = coords.binlog;
   put(
     "xtrabackup_info",

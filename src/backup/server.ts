@@ -34,6 +34,8 @@ import { claimServer, earlierCaptureGone, type Claim } from "../capture/claim";
 import { LEASE_MS } from "./session";
 import { destUndo, type DestUndo } from "./dest-cleanup";
 import { connectionId, LongQueryKiller, type KillLongQueriesOptions } from "../locks/kill-long-queries";
+import { flushMemoryWals } from "../locks/engine-wals";
+import { keyFiles } from "../metadata/plugins";
 
 // Files the server writes all through a backup, copied after everything else: their writes until then are
 // read by the copy instead of journaled. The redo log first: its window closes whole when its copy starts
@@ -94,6 +96,7 @@ export function defaultExcludes(info: ServerInfo): string[] {
   const out = ["**/#sql*", "ibtmp*", "*.sock", "*.pid"];
   for (const base of [info.logBinBasename, info.relayLogBasename].map(rel)) if (base) out.push(`${base}.[0-9]*`, `${base}.index`);
   for (const file of [info.pidFile, info.errorLog, info.generalLogFile, info.slowLogFile].map(rel)) if (file) out.push(file);
+  for (const key of keyFiles(info.plugins).map(rel)) if (key) out.push(key); // key material never goes into DEST
   return out;
 }
 
@@ -201,6 +204,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await stages.enter("BLOCK_COMMIT");
       step("BLOCK_COMMIT");
       debugSync("stage-block-commit");
+      await flushMemoryWals(second, info); // before the coordinates: it may start a new binlog
       coords = await readCoordinates(db, second, { slaveInfo: o.slaveInfo });
       ddl = parseServerDdlLog(join(info.datadir, "ddl.log")); // complete: DDL is blocked from BLOCK_DDL on
       step("coordinates");

@@ -16,6 +16,11 @@ export default defineCommand({
       type: "boolean",
       description: "Run the server's crash recovery on DEST: --recover requires it, --no-recover skips it (default: when a matching mariadbd is here)",
     },
+    "defaults-extra-file": {
+      type: "string",
+      valueHint: "file",
+      description: "Server options for crash recovery over backup-my.cnf's: this host's key file, plugin_dir, or a secret left out of the backup",
+    },
     "keep-journal": { type: "boolean", description: "Keep the journal after prepare, as hb_journal (by default it is removed)" },
     ...outputArgs,
   },
@@ -24,11 +29,14 @@ export default defineCommand({
     applyOutputArgs(options);
     const { prepareBackup } = await import("../prepare");
     const { finishServerPrepare, recoveryServer } = await import("../prepare/server");
-    const recovery = recoveryServer(args.dest, args.recover === true ? "always" : args.recover === false ? "never" : "auto");
+    const mode = args.recover === true ? "always" : args.recover === false ? "never" : "auto";
+    const recovery = recoveryServer(args.dest, mode, args["defaults-extra-file"]);
     const result = await prepareBackup(args.dest, { ...options, recoveryFollows: recovery !== undefined });
+    // A prepared backup whose recovery failed gets it now (prepare/server.ts recoveryPending).
+    const finish = !result.alreadyPrepared || recovery !== undefined;
     let server = {};
-    if (!result.alreadyPrepared && readManifest(result.dest).kind === "mariadb") server = await finishServerPrepare(result.dest, recovery);
-    if (!result.alreadyPrepared) {
+    if (finish && readManifest(result.dest).kind === "mariadb") server = await finishServerPrepare(result.dest, recovery);
+    if (finish) {
       const { recordHashes } = await import("../verify/hashes");
       recordHashes(result.dest, result.unchanged); // what hb verify checks against, taken after recovery changed the files
     }

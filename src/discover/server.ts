@@ -3,6 +3,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { HbError } from "../errors";
 import type { Db } from "../connect/client";
+import { readBackupPlugins, type BackupPlugins } from "../metadata/plugins";
 import { dataFilesOf, layoutRoots, remoteLinks, type SourceLayout } from "./layout";
 
 export interface ServerInfo extends SourceLayout {
@@ -18,13 +19,15 @@ export interface ServerInfo extends SourceLayout {
   generalLogFile?: string;
   slowLogFile?: string;
   vars: Record<string, string>; // the raw variables, for backup-my.cnf and xtrabackup_info
+  plugins?: BackupPlugins; // what recovery needs loaded, for backup-my.cnf
 }
 
 const WANTED = [
   "version", "version_comment", "datadir", "innodb_data_home_dir", "innodb_data_file_path", "innodb_log_group_home_dir",
   "innodb_undo_directory", "innodb_undo_tablespaces", "aria_log_dir_path", "log_bin", "log_bin_basename", "relay_log_basename",
   "pid_file", "server_id", "log_error", "general_log_file", "slow_query_log_file", "innodb_page_size", "innodb_log_file_size",
-  "innodb_checksum_algorithm", "innodb_compression_level", "socket", "port",
+  "innodb_checksum_algorithm", "innodb_compression_level", "socket", "port", "rocksdb_manual_wal_flush",
+  "innodb_flush_log_at_trx_commit",
 ];
 
 const canonical = (p: string) => {
@@ -74,6 +77,7 @@ export async function discover(db: Db): Promise<ServerInfo> {
     generalLogFile: optional(v.general_log_file),
     slowLogFile: optional(v.slow_query_log_file),
     vars: v,
+    plugins: await readBackupPlugins(db, datadir),
   };
 }
 

@@ -6,10 +6,11 @@ import { log } from "../log";
 import { withThrowawayServer } from "../server/throwaway";
 export { findServer } from "../server/throwaway";
 
-export async function recoverDatadir(dest: string, serverPath: string): Promise<{ server: string; durationMs: number }> {
+/** `extraArgs`: server options over backup-my.cnf's (hb prepare --defaults-extra-file). */
+export async function recoverDatadir(dest: string, serverPath: string, extraArgs: string[] = []): Promise<{ server: string; durationMs: number }> {
   const started = performance.now();
   const before = new Set(readdirSync(dest));
-  await withThrowawayServer(serverPath, dest, "crash recovery", async () => {});
+  await withThrowawayServer(serverPath, dest, "crash recovery", async () => {}, { extraArgs });
   // The server may leave files of its own run behind; DEST keeps only what the backup had.
   for (const name of readdirSync(dest)) if (!before.has(name) && /^(ibtmp\d*|.*\.pid|mysql_upgrade_info)$/.test(name)) rmSync(join(dest, name), { force: true });
   const durationMs = Math.round(performance.now() - started);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HbError } from "../errors";
 import { confinedCommand, confinedPathArgs } from "./confined";
+import { missingPluginError } from "./missing-plugin";
 
 const CANDIDATES = ["/usr/sbin/mariadbd", "/usr/local/mysql/bin/mariadbd", "/usr/bin/mariadbd"];
 
@@ -65,13 +66,14 @@ export async function withThrowawayServer<T>(
   try {
     const deadline = Date.now() + timeoutMs;
     while (!/ready for connections/.test(errLog())) {
-      if (proc.exitCode !== null || Date.now() > deadline) throw new HbError("damaged", `${what}: the server did not start on ${datadir}`, await tail());
+      if (proc.exitCode !== null || Date.now() > deadline)
+        throw missingPluginError(what, errLog()) ?? new HbError("damaged", `${what}: the server did not start on ${datadir}`, await tail());
       await Bun.sleep(50);
     }
     const result = await fn({ socket: join(run, "s") });
     proc.kill("SIGTERM");
     const code = await proc.exited;
-    if (code !== 0) throw new HbError("damaged", `${what}: the server on ${datadir} exited with ${code}`, await tail());
+    if (code !== 0) throw missingPluginError(what, errLog()) ?? new HbError("damaged", `${what}: the server on ${datadir} exited with ${code}`, await tail());
     return result;
   } finally {
     if (proc.exitCode === null) proc.kill("SIGKILL");

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 
-/** path -> "kind size mode uid:gid mtime ctime ino hash" (atime left out: reading a file may change it). */
+/** path -> "kind size mode uid:gid links mtime ctime ino hash" (atime left out: reading a file may change it). */
 export type FileSnapshot = Map<string, string>;
 
 export function snapshotFiles(roots: string[]): FileSnapshot {
@@ -17,7 +17,7 @@ export function snapshotFiles(roots: string[]): FileSnapshot {
       : st.isSymbolicLink()
         ? readlinkSync(path)
         : "";
-    out.set(path, `${kind} ${st.size} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.mtimeNs} ${st.ctimeNs} ${st.ino} ${content}`);
+    out.set(path, `${kind} ${st.size} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.nlink} ${st.mtimeNs} ${st.ctimeNs} ${st.ino} ${content}`);
     if (st.isDirectory()) for (const name of readdirSync(path).sort()) visit(join(path, name));
   };
   for (const root of roots) visit(root);

@@ -78,24 +78,23 @@ function sweepPristine(): void {
   }
 }
 
+/** A new datadir by mariadb-install-db, with `extraArgs` (options it must have from its creation, e.g. a page size). */
+export async function installDatadir(datadir: string, extraArgs: string[] = []): Promise<void> {
+  // A private tmpdir: the install's temporary tables in a shared /tmp were seen removed under it (by another test
+  // process's clean-up), failing the install with "Unknown table 'mysql.tmp_user_sys'".
+  using tmp = tempDir("hb-install-tmp");
+  const cmd = ["mariadb-install-db", "--no-defaults", `--datadir=${datadir}`, "--user=root", "--auth-root-authentication-method=normal"];
+  const { code, stdout, stderr } = await run([...cmd, `--tmpdir=${tmp.path}`, ...SIZE_ARGS, ...extraArgs], { timeoutMs: 120_000, env: { LD_PRELOAD: undefined } });
+  if (code !== 0) throw new Error(`mariadb-install-db failed (${code}):\n${stdout}\n${stderr}`);
+}
+
 // install-db costs about a second; each server gets a `cp -a` of one pristine datadir made once per process.
 function pristineDatadir(): Promise<string> {
   pristine ??= (async () => {
     sweepPristine();
     pristineDir = mkdtempSync(join(tmpdir(), `hb-pristine-${process.pid}-`));
     const datadir = join(pristineDir, "data");
-    const { code, stdout, stderr } = await run(
-      [
-        "mariadb-install-db",
-        "--no-defaults",
-        `--datadir=${datadir}`,
-        "--user=root",
-        "--auth-root-authentication-method=normal",
-        ...SIZE_ARGS,
-      ],
-      { timeoutMs: 120_000, env: { LD_PRELOAD: undefined } },
-    );
-    if (code !== 0) throw new Error(`mariadb-install-db failed (${code}):\n${stdout}\n${stderr}`);
+    await installDatadir(datadir);
     return datadir;
   })();
   // A failed install must not poison every later start.
