@@ -1,6 +1,6 @@
 // Throwaway MariaDB servers for tests: a temp dir, a unix socket, no networking, run as root, optionally with
 // the shim preloaded. Every server this process starts is killed when the process exits, however it exits.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -83,6 +83,7 @@ export async function installDatadir(datadir: string, extraArgs: string[] = []):
   // A private tmpdir: the install's temporary tables in a shared /tmp were seen removed under it (by another test
   // process's clean-up), failing the install with "Unknown table 'mysql.tmp_user_sys'".
   using tmp = tempDir("hb-install-tmp");
+  chmodSync(tmp.path, 0o1777); // like /tmp: an install as another user (--user=mysql) writes there too
   const cmd = ["mariadb-install-db", "--no-defaults", `--datadir=${datadir}`, "--user=root", "--auth-root-authentication-method=normal"];
   const { code, stdout, stderr } = await run([...cmd, `--tmpdir=${tmp.path}`, ...SIZE_ARGS, ...extraArgs], { timeoutMs: 120_000, env: { LD_PRELOAD: undefined } });
   if (code !== 0) throw new Error(`mariadb-install-db failed (${code}):\n${stdout}\n${stderr}`);
