@@ -1,7 +1,6 @@
 // hb prepare: turn a finished backup into a datadir (replay the journal over the copy).
 import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
-import { readManifest } from "../manifest";
 import { applyOutputArgs, outputArgs, printJson } from "./_shared";
 
 export default defineCommand({
@@ -22,16 +21,10 @@ export default defineCommand({
     const options = { json: args.json === true, quiet: args.quiet === true };
     applyOutputArgs(options);
     const { prepareBackup } = await import("../prepare");
-    const { finishServerPrepare, recoveryServer } = await import("../prepare/server");
+    const { recoveryServer } = await import("../prepare/server");
     const recovery = recoveryServer(args.dest, args.recover === true ? "always" : args.recover === false ? "never" : "auto");
-    const result = await prepareBackup(args.dest, { ...options, recoveryFollows: recovery !== undefined });
-    let server = {};
-    if (!result.alreadyPrepared && readManifest(result.dest).kind === "mariadb") server = await finishServerPrepare(result.dest, recovery);
-    if (!result.alreadyPrepared) {
-      const { recordHashes } = await import("../verify/hashes");
-      recordHashes(result.dest, result.unchanged); // what hb verify checks against, taken after recovery changed the files
-    }
+    const result = await prepareBackup(args.dest, { ...options, recoveryServer: recovery });
     const { unchanged: _, ...shown } = result;
-    if (options.json) printJson({ ...shown, ...server });
+    if (options.json) printJson(shown);
   },
 });

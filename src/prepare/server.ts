@@ -1,13 +1,14 @@
 // After the journal is replayed, a server backup gets what mariabackup's prepare gives: backup_type becomes
 // full-prepared, and (when a mariadbd of the backup's version is here, or --recover asks for it) the
 // server's own crash recovery runs on it, so the first start after restore is a clean one.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { HbError } from "../errors";
 import { log } from "../log";
 import { readManifest } from "../manifest";
 import { formatCheckpoints, parseKeyValues } from "../metadata/xtrabackup";
-import { findServer, recoverDatadir } from "./recover";
+import { fsyncPath } from "../fsync-tree";
+import { findServer } from "./recover";
 import { checkState } from "./state";
 
 export type RecoverMode = "auto" | "always" | "never";
@@ -17,7 +18,7 @@ export type RecoverMode = "auto" | "always" | "never";
  * that --recover without a server of the backup's version fails with DEST as it was.
  */
 export function recoveryServer(dest: string, recover: RecoverMode): string | undefined {
-  if (recover === "never" || checkState(dest) !== "complete" || readManifest(dest).kind !== "mariadb") return undefined;
+  if (recover === "never" || checkState(dest) === "prepared" || readManifest(dest).kind !== "mariadb") return undefined;
   const infoFile = join(dest, "xtrabackup_info");
   const version = existsSync(infoFile) ? (parseKeyValues(readFileSync(infoFile, "utf8")).server_version ?? "") : "";
   const server = findServer(version);
@@ -27,13 +28,18 @@ export function recoveryServer(dest: string, recover: RecoverMode): string | und
   return server?.path;
 }
 
-/** After the replay: crash recovery with `server` (from recoveryServer), and backup_type full-prepared. */
-export async function finishServerPrepare(dest: string, server: string | undefined): Promise<{ recovered: boolean; recoveryMs?: number }> {
-  const out = server ? { recovered: true, recoveryMs: (await recoverDatadir(dest, server)).durationMs } : { recovered: false };
+/** The last metadata change: backup_type full-prepared, written whole or not at all (run again, it is the same). */
+export function markFullPrepared(dest: string): void {
   const file = join(dest, "xtrabackup_checkpoints");
-  if (existsSync(file)) {
-    const c = parseKeyValues(readFileSync(file, "utf8"));
-    writeFileSync(file, formatCheckpoints({ backupType: "full-prepared", fromLsn: c.from_lsn ?? "0", toLsn: c.to_lsn ?? "0", lastLsn: c.last_lsn ?? "0" }));
+  if (!existsSync(file)) return;
+  const c = parseKeyValues(readFileSync(file, "utf8"));
+  const fd = openSync(`${file}.tmp`, "w", 0o600);
+  try {
+    writeSync(fd, formatCheckpoints({ backupType: "full-prepared", fromLsn: c.from_lsn ?? "0", toLsn: c.to_lsn ?? "0", lastLsn: c.last_lsn ?? "0" }));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
-  return out;
+  renameSync(`${file}.tmp`, file);
+  fsyncPath(dest);
 }

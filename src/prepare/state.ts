@@ -1,5 +1,5 @@
-// `.hb/state` says how far a backup got (copying → complete → preparing → prepared); prepare only starts
-// from `complete`, and a prepare that was interrupted leaves a backup that must be taken again.
+// `.hb/state` says how far a backup got (copying → complete → preparing → prepared); prepare starts from
+// `complete`, and from `preparing` it finishes what an interrupted prepare began (src/prepare/progress.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HbError } from "../errors";
@@ -15,18 +15,13 @@ export function readState(dest: string): string | undefined {
   }
 }
 
-/** "complete" (prepare it) or "prepared" (nothing to do); anything else is an error. */
-export function checkState(dest: string): "complete" | "prepared" {
+/** "complete" (prepare it), "preparing" (finish preparing it) or "prepared" (nothing to do); anything else is an error. */
+export function checkState(dest: string): "complete" | "preparing" | "prepared" {
   const state = readState(dest);
-  if (state === "complete" || state === "prepared") return state;
+  if (state === "complete" || state === "preparing" || state === "prepared") return state;
   if (state === undefined) {
     if (!existsSync(manifestPath(dest))) throw new HbError("damaged", `${dest} is not an hb backup (no .hb/manifest.json)`);
     throw new HbError("damaged", `backup at ${dest} is incomplete (no .hb/state): take a new one`);
   }
-  if (state === "preparing")
-    throw new HbError(
-      "damaged",
-      `an earlier prepare of ${dest} was interrupted: the backup is partly replayed and cannot be used; take a new one`,
-    );
   throw new HbError("damaged", `backup at ${dest} is incomplete (state: ${state}): the backup did not finish; take a new one`);
 }

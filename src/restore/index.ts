@@ -3,6 +3,7 @@
 // backup found them; hb's and XtraBackup's own files stay behind.
 import { chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { refuseInUse } from "../dest/in-use";
 import { HbError } from "../errors";
 import { log } from "../log";
 import { readOptionFile } from "../connect/options";
@@ -53,6 +54,7 @@ export function restoreBackup(destArg: string, o: RestoreOptions): RestoreResult
   const dest = resolve(destArg);
   const state = readState(dest) ?? "not a backup";
   if (state !== "prepared") throw new HbError("damaged", `${dest} is not prepared (state: ${state})`, `run hb prepare ${destArg} first`);
+  refuseInUse(dest, "restore from");
   const manifest = readManifest(dest);
   const wants = o.defaultsFile ? serverOptions(o.defaultsFile) : {};
   if (!o.datadir && !wants.datadir) throw new HbError("usage", "where to? give --datadir, or --defaults-file with a datadir");
