@@ -4,6 +4,8 @@
 // too), and BLAKE2b made hashing most of prepare's time. Lists recorded with BLAKE2b are still checked with it.
 import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync, lstatSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { fsyncPath } from "../fsync-tree";
+import { killPoint } from "../prepare/fault";
 import { crcHex, knownCrc, type Unchanged } from "../prepare/unchanged";
 import { shim } from "../shim/ffi";
 
@@ -61,6 +63,7 @@ export function hashTree(dest: string, bytesPerSec = 0, algo: Algo = "crc32c", u
         walk(path);
       } else if (st.isSymbolicLink()) out[path] = { type: "symlink", target: readlinkSync(join(dest, path)) };
       else if (st.isFile()) {
+        killPoint("hash");
         const size = Number(st.size);
         if (algo === "blake2b") out[path] = { type: "file", size, hash: hashFile(join(dest, path), buf, pace, algo) };
         else out[path] = { type: "file", size, crc32c: knownCrc(unchanged, st) ?? hashFile(join(dest, path), buf, pace, algo) };
@@ -73,10 +76,13 @@ export function hashTree(dest: string, bytesPerSec = 0, algo: Algo = "crc32c", u
 
 const hashesPath = (dest: string) => join(dest, ".hb", "hashes.json");
 
+/** Writes the list whole or not at all, durably: prepare records its hashes phase done after it. */
 export function recordHashes(dest: string, unchanged?: Unchanged): number {
   const hashes = hashTree(dest, 0, "crc32c", unchanged);
-  writeFileSync(`${hashesPath(dest)}.tmp`, JSON.stringify(hashes), { mode: 0o600 });
-  renameSync(`${hashesPath(dest)}.tmp`, hashesPath(dest));
+  const tmp = `${hashesPath(dest)}.tmp`;
+  writeFileSync(tmp, JSON.stringify(hashes), { mode: 0o600 });
+  fsyncPath(tmp);
+  renameSync(tmp, hashesPath(dest));
   return Object.keys(hashes).length;
 }
 
