@@ -13,6 +13,7 @@ export const KILL_POINTS = [
   "move", // before each top-level entry moves from .hb/tree into DEST
   "hash", // before each file of the hash list is read
   "recover", // once the recovery server is started (it is still recovering)
+  "recovered", // once the recovery server is ready for connections, before it is shut down
   "phase", // before each phase begins (n counts phases run)
   "done", // after each phase's work, before its marker is written
 ] as const;

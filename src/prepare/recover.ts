@@ -16,7 +16,7 @@ export async function recoverDatadir(dest: string, serverPath: string, keep: Rea
     recordServer(dest, s);
     killPoint("recover");
   };
-  await withThrowawayServer(serverPath, dest, "crash recovery", async () => {}, { onSpawn: spawned });
+  await withThrowawayServer(serverPath, dest, "crash recovery", async () => killPoint("recovered"), { onSpawn: spawned });
   forgetServer(dest);
   for (const name of readdirSync(dest)) if (!keep.has(name) && /^(ibtmp\d*|.*\.pid|mysql_upgrade_info)$/.test(name)) rmSync(join(dest, name), { force: true });
   const durationMs = Math.round(performance.now() - started);

@@ -39,7 +39,7 @@ export interface Spawned {
 function launcher(datadir: string): { prefix: string[]; user: string[] } {
   const st = statSync(datadir);
   const root = process.getuid?.() === 0;
-  const setpriv = Bun.which("setpriv");
+  const setpriv = process.env.HB_TEST_NO_SETPRIV ? null : Bun.which("setpriv"); // tests play a system without it
   if (!setpriv) return { prefix: [], user: root ? [`--user=${st.uid === 0 ? "root" : st.uid}`] : [] };
   const become = root && st.uid !== 0 ? [`--reuid=${st.uid}`, `--regid=${st.gid}`, "--clear-groups"] : [];
   return { prefix: [setpriv, ...become, "--pdeathsig", "KILL", "--"], user: root && st.uid === 0 ? ["--user=root"] : [] };
@@ -101,21 +101,23 @@ export async function withThrowawayServer<T>(
     { stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "" }, detached: true },
   );
   running.add(proc.pid);
+  let ended = false; // exitCode stays null when a signal ended it
+  void proc.exited.then(() => (ended = true));
   let signalled: string | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     signalled = signal;
-    if (proc.exitCode === null) killGroup(proc.pid);
+    if (!ended) killGroup(proc.pid);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const stderr = new Response(proc.stderr).text();
   const errLog = () => (existsSync(errFile) ? readFileSync(errFile, "utf8") : "");
-  const tail = async () => (errLog() || (proc.exitCode !== null ? await stderr : "")).split("\n").slice(-15).join("\n");
+  const tail = async () => (errLog() || (ended ? await stderr : "")).split("\n").slice(-15).join("\n");
   try {
     onSpawn({ pid: proc.pid, run });
     const deadline = Date.now() + timeoutMs;
     while (!/ready for connections/.test(errLog())) {
-      if (proc.exitCode !== null || Date.now() > deadline) throw new HbError("damaged", `${what}: the server did not start on ${datadir}`, await tail());
+      if (ended || Date.now() > deadline) throw new HbError("damaged", `${what}: the server did not start on ${datadir}`, await tail());
       await Bun.sleep(50);
     }
     const result = await fn({ socket: join(run, "s") });
@@ -130,7 +132,7 @@ export async function withThrowawayServer<T>(
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    if (proc.exitCode === null) killGroup(proc.pid);
+    if (!ended) killGroup(proc.pid);
     await proc.exited;
     running.delete(proc.pid);
     rmSync(run, { recursive: true, force: true });

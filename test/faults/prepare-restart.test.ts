@@ -157,7 +157,7 @@ async function killEvery(point: string, after?: string): Promise<number> {
 }
 
 describe("hb prepare SIGKILLed, then run again", () => {
-  const expected: Record<string, number> = { tree: 14, write: 11, trunc: 4, falloc: 10, chmod: 8, move: 10, hash: 10, phase: 6, done: 6, recover: 0 };
+  const expected: Record<string, number> = { tree: 14, write: 11, trunc: 4, falloc: 10, chmod: 8, move: 10, hash: 10, phase: 6, done: 6, recover: 0, recovered: 0 };
   for (const point of KILL_POINTS)
     test(`at every ${point}: the same result as a prepare never interrupted`, async () => {
       const killed = await killEvery(point);
