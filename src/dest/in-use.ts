@@ -1,7 +1,8 @@
 // A DEST that another process has open or works in is not ours to read or change: a recovery server a killed
 // prepare left behind, a second prepare, a server someone started on the backup. /proc shows every process's
 // working directory and open files (all of them as root; as another user, that user's own processes only).
-import { readdirSync, readlinkSync, realpathSync } from "node:fs";
+// hb's own ancestors do not count: the shell that ran `cd DEST && hb verify .` waits for hb.
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { sep } from "node:path";
 import { HbError } from "../errors";
 
@@ -19,13 +20,28 @@ const link = (path: string) => {
   }
 };
 
+/** This process and the processes it descends from. */
+function lineage(): Set<number> {
+  const pids = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !pids.has(pid); ) {
+    pids.add(pid);
+    try {
+      pid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      break;
+    }
+  }
+  return pids;
+}
+
 /** Every other process whose working directory or root is in `dir`, or that has a file in it open. */
 export function processesUsing(dir: string): DestUser[] {
   const real = realpathSync(dir);
   const inside = (p: string | undefined) => p !== undefined && (p === real || p.startsWith(real + sep));
+  const ours = lineage();
   const users: DestUser[] = [];
   for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    if (!/^\d+$/.test(name) || ours.has(Number(name))) continue;
     const proc = `/proc/${name}`;
     let uses = [link(`${proc}/cwd`), link(`${proc}/root`)].find(inside);
     if (!uses) {

@@ -93,12 +93,12 @@ export async function prepareBackup(destArg: string, opts: PrepareOptions = {}):
     unchanged: new Map(),
   };
   const state = checkState(dest);
-  await stopLeftover(dest); // before anything else touches DEST
-  refuseInUse(dest, "prepare");
   if (state === "prepared") {
     info(`${dest} is already prepared; nothing to do`);
     return { ...result, alreadyPrepared: true, durationMs: Math.round(performance.now() - started) };
   }
+  await stopLeftover(dest); // before anything else touches DEST
+  refuseInUse(dest, "prepare");
 
   const manifest = readManifest(dest);
   step("manifest read");
