@@ -5,8 +5,7 @@
 // second whose slowest transaction took over 1 s. HB_RUNS (2) runs of each.
 // Usage: bun run bench/aio-stalls.ts
 import { join } from "node:path";
-import { run, tempDir } from "../test/helpers/harness";
-import { sysbenchRun } from "../test/helpers/load";
+import { run, sysbenchRun, tempDir } from "./lib/harness";
 import { filledServer, startBenchServer } from "./lib/server";
 
 const size = { tables: Number(process.env.HB_BENCH_TABLES ?? 8), rows: Number(process.env.HB_BENCH_ROWS ?? 500_000) };

@@ -12,8 +12,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Capture } from "../src/capture/control";
-import { run, tempDir } from "../test/helpers/harness";
-import { sysbenchRun } from "../test/helpers/load";
+import { run, sysbenchRun, tempDir } from "./lib/harness";
 import { givenOrFilledServer } from "./lib/server";
 import { cell, summarize } from "./lib/stats";
 import { baselineAround, tpsIn, worstIn } from "./lib/window";

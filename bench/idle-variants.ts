@@ -1,7 +1,7 @@
 // Diagnostic: idle backups from a cold cache, hb variants (argv: flag lists) against mariabackup, alternating.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "../test/helpers/harness";
+import { tempDir } from "./lib/harness";
 import { dropCaches } from "./lib/caches";
 import { filledServer } from "./lib/server";
 import { hbBackup, mariabackupBackup, syncMs } from "./lib/tools";

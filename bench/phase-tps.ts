@@ -10,8 +10,7 @@
 // HB_SOCKET: a server already filled (bench/keep-server.ts). Usage: bun run bench/phase-tps.ts
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { HB, run, tempDir } from "../test/helpers/harness";
-import { sysbenchRun } from "../test/helpers/load";
+import { HB, run, sysbenchRun, tempDir } from "./lib/harness";
 import { sampleStatus } from "./lib/innodb-status";
 import { givenOrFilledServer } from "./lib/server";
 import { baselineAround, tpsIn, worstIn } from "./lib/window";

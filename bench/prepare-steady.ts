@@ -5,8 +5,7 @@
 // round), then every backup is prepared from a cold cache (case 4) with the redo each one applies.
 // Usage: [HB_SOCKET=...] [HB_BENCH_ROUNDS=2] bun run bench/prepare-steady.ts
 import { join } from "node:path";
-import { run, tempDir } from "../test/helpers/harness";
-import { sysbenchRun } from "../test/helpers/load";
+import { run, sysbenchRun, tempDir } from "./lib/harness";
 import { prepareCase } from "./cases/prepare";
 import { givenOrFilledServer } from "./lib/server";
 import { cell } from "./lib/stats";

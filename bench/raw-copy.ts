@@ -2,7 +2,7 @@
 // syncs its backup), and the throttle's accuracy. The source's owner is an idle process with the shim.
 import { mkdirSync, openSync, closeSync, writeSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { HB, SHIM, run, spawnBg, tempDir } from "../test/helpers/harness";
+import { HB, run, SHIM, spawnBg, tempDir } from "./lib/harness";
 import { dropCaches } from "./lib/caches";
 
 /** A tree of `files` files of `fileMiB` MiB each, in 8 directories, with incompressible data. */

@@ -6,8 +6,7 @@
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { Capture } from "../src/capture/control";
-import { compileC } from "../test/helpers/cc";
-import { SHIM, tempDir, testEnv } from "../test/helpers/harness";
+import { compileC, SHIM, tempDir, testEnv } from "./lib/harness";
 
 const exe = compileC(join(import.meta.dir, "paced_pwrite.c"));
 const rounds = Number(process.argv[2] ?? 2);

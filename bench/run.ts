@@ -1,22 +1,25 @@
 // npm run bench: hb against mariabackup and cp on one sysbench dataset, every case alternating the tools
-// round by round, printed as Markdown with medians (min–max) and the issue's targets, and saved to
-// bench/results/latest.{json,md}. Not part of the tests: these numbers are for reading, not asserting.
+// round by round, printed as Markdown with medians (min–max) and the targets, and saved to
+// bench/results/full.{json,md} (with HB_BENCH_ONLY: bench/results/<its cases joined by +>.{json,md}). The load
+// case also draws docs/bench-timeline.svg (bench/timeline.ts). Not part of the tests: these numbers are for reading, not asserting.
 //   HB_BENCH_TABLES (8) × HB_BENCH_ROWS (500000): the dataset, ~1 GB at the defaults
 //   HB_BENCH_ROUNDS (3): rounds per case; HB_BENCH_RSS_SCALE (4, 0 = skip): the larger dataset for RSS
 //   HB_BENCH_ONLY: comma-separated cases to run (idle,load,prepare,shim,rss,pwrite,throttle,rawcopy)
+//   HB_BENCH_NOTE: a line kept with the results, e.g. what else ran on the machine
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { tempDir } from "../test/helpers/harness";
 import { idleCase } from "./cases/idle";
 import { loadCase } from "./cases/load";
 import { prepareCase } from "./cases/prepare";
 import { rssAtScale } from "./cases/rss";
 import { shimIdleCase } from "./cases/shim-idle";
+import { run, tempDir } from "./lib/harness";
 import { filledServer } from "./lib/server";
 import { cell } from "./lib/stats";
 import { rawCopy, throttleAccuracy } from "./raw-copy";
 import { shimOverhead } from "./shim-overhead";
+import { type SavedRun, writeTimeline } from "./timeline";
 
 const size = { tables: Number(process.env.HB_BENCH_TABLES ?? 8), rows: Number(process.env.HB_BENCH_ROWS ?? 500_000) };
 const rounds = Number(process.env.HB_BENCH_ROUNDS ?? 3);
@@ -26,20 +29,26 @@ const wanted = (name: string) => !only || only.includes(name);
 
 const resultsDir = join(import.meta.dir, "results");
 mkdirSync(resultsDir, { recursive: true });
+const resultName = only ? only.join("+") : "full";
+const commit = (await run(["git", "-C", import.meta.dir, "describe", "--always", "--dirty"])).stdout.trim();
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
+  commit,
   machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
   dataset: `sysbench ${size.tables} tables × ${size.rows} rows`,
   rounds,
+  ...(process.env.HB_BENCH_NOTE ? { note: process.env.HB_BENCH_NOTE } : {}),
 };
-const md: string[] = [`# hb benchmark, ${results.date}`, "", `${results.machine}; ${results.dataset}; ${rounds} rounds per case, medians (min–max).`, ""];
+const md: string[] = [`# hb benchmark, ${results.date}, ${commit}`, "", `${results.machine}; ${results.dataset}; ${rounds} rounds per case, medians (min–max).`, ...(results.note ? ["", `**Note:** ${results.note}`] : []), ""];
 const out = (line = "") => {
   console.log(line);
   md.push(line);
 };
 const save = () => {
-  writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(resultsDir, "latest.md"), `${md.join("\n")}\n`);
+  // Arrays of numbers (the load case's seconds) one to a line, not one number to a line.
+  const json = JSON.stringify(results, null, 2).replace(/\[\s+([-\d.e,\s]+?)\s+\]/g, (_, xs: string) => `[${xs.split(/,\s*/).join(", ")}]`);
+  writeFileSync(join(resultsDir, `${resultName}.json`), `${json}\n`);
+  writeFileSync(join(resultsDir, `${resultName}.md`), `${md.join("\n")}\n`);
 };
 const x = (r: number) => `${r.toFixed(2)}×`;
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
@@ -87,6 +96,8 @@ if (wanted("load")) {
   for (const r of load.runs)
     out(`| ${r.round} | ${r.tool} | ${r.windowMs} | ${r.tps.toFixed(0)} | ${r.sysbenchMaxMs} | ${r.probeP99Ms.toFixed(1)} | ${r.probeMaxMs.toFixed(1)} | ${r.lock.blockDdlMs ?? "—"} | ${r.lock.blockCommitMs ?? "—"} | ${mib(r.journalBytes)} | ${mib(r.bytesLeftOut)} | ${r.ringWaits ?? "—"} | ${r.peakRssMiB ?? "—"} |`);
   out("\n</details>\n");
+  const round = writeTimeline(results as unknown as SavedRun, `${resultName}.json`);
+  out(`The load case's round ${round + 1}, second by second: docs/bench-timeline.svg\n`);
   save();
 }
 

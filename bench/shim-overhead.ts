@@ -4,8 +4,7 @@
 import { openSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import { Capture } from "../src/capture/control";
-import { compileC } from "../test/helpers/cc";
-import { SHIM, tempDir, testEnv } from "../test/helpers/harness";
+import { compileC, SHIM, tempDir, testEnv } from "./lib/harness";
 
 const exe = compileC(join(import.meta.dir, "pwrite_overhead.c"));
 type Mode = "none" | "idle" | "capturing";

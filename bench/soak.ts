@@ -5,10 +5,7 @@
 //   node_modules/.bin/bun run bench/soak.ts
 import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { HB, SHIM, tempDir } from "../test/helpers/harness";
-import { sysbenchPrepare, sysbenchRun, writeLoop } from "../test/helpers/load";
-import { startMariaDB } from "../test/helpers/mariadb";
-import { rollForwardAndCompare } from "../test/helpers/replica-oracle";
+import { HB, rollForwardAndCompare, SHIM, startMariaDB, sysbenchPrepare, sysbenchRun, tempDir, writeLoop } from "./lib/harness";
 
 const COUNT = Number(process.env.HB_SOAK_COUNT ?? 20);
 const TABLES = Number(process.env.HB_SOAK_TABLES ?? 4);

@@ -15,9 +15,7 @@
 // Usage: bun run bench/stall-trace.ts [hb|mariabackup|none|read] [extra hb args...]
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { HB, run, tempDir } from "../test/helpers/harness";
-import { sysbenchRun } from "../test/helpers/load";
-import type { Server } from "../test/helpers/mariadb";
+import { HB, run, sysbenchRun, tempDir, type Server } from "./lib/harness";
 import { watchDState } from "./lib/dstate";
 import { filledServer } from "./lib/server";
 

@@ -4,7 +4,7 @@
 // query sent at each of HB_RATES per second (0,3,30: none, about the pacer's rate, ten times it), in turn
 // for HB_ROUNDS (4). Per rate: each window's TPS and worst transaction, and the query's own latency.
 // HB_SOCKET: a server already filled (bench/keep-server.ts). Usage: bun run bench/status-cost.ts
-import { sysbenchRun } from "../test/helpers/load";
+import { sysbenchRun } from "./lib/harness";
 import { WORK_QUERY } from "../src/backup/paced-copy";
 import { givenOrFilledServer } from "./lib/server";
 import { tpsIn, worstIn } from "./lib/window";

@@ -7,8 +7,7 @@
 // Usage: bun run bench/thread-cpu.ts
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { HB, tempDir } from "../test/helpers/harness";
-import { sysbenchRun, tpsBetween } from "../test/helpers/load";
+import { HB, sysbenchRun, tempDir, tpsBetween } from "./lib/harness";
 import { givenOrFilledServer } from "./lib/server";
 
 const backups = Number(process.env.HB_BACKUPS ?? 3);

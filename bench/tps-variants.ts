@@ -6,8 +6,7 @@
 // would charge that drift to the backup.
 // Usage: bun run bench/tps-variants.ts "" "--throttle 20M" "HB_TEST_X=1 --parallel 2"
 import { join } from "node:path";
-import { tempDir } from "../test/helpers/harness";
-import { sysbenchRun } from "../test/helpers/load";
+import { sysbenchRun, tempDir } from "./lib/harness";
 import { givenOrFilledServer } from "./lib/server";
 import { hbBackup } from "./lib/tools";
 import { baselineAround, tpsIn, worstIn } from "./lib/window";

@@ -1,6 +1,6 @@
 // libc calls Node's fs lacks, through bun:ffi: fallocate (to zero a range by punching a hole instead of
-// writing zeros), syncfs (one call to make everything prepare wrote durable) and sync_file_range (to start
-// writeback early, in small steps). All are optional: when libc cannot be loaded or the call fails, callers
+// writing zeros), syncfs (one call to make everything prepare wrote durable), sync_file_range (to start
+// writeback early, in small steps) and flock (one backup per server, per DEST). All but flock are optional: when libc cannot be loaded or the call fails, callers
 // fall back to plain writes and fsync, or to letting the kernel choose when to write.
 import { dlopen, FFIType } from "bun:ffi";
 
@@ -8,6 +8,7 @@ const symbols = {
   fallocate: { args: [FFIType.i32, FFIType.i32, FFIType.i64, FFIType.i64], returns: FFIType.i32 },
   syncfs: { args: [FFIType.i32], returns: FFIType.i32 },
   sync_file_range: { args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.u32], returns: FFIType.i32 },
+  flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
 } as const;
 
 let lib: ReturnType<typeof dlopen<typeof symbols>>["symbols"] | null | undefined;
@@ -49,4 +50,14 @@ const SYNC_FILE_RANGE_WRITE = 2;
 export function startWriteback(fd: number, off: number, len: number): boolean {
   const c = libc();
   return !!c && c.sync_file_range(fd, off, len, SYNC_FILE_RANGE_WRITE) === 0;
+}
+
+const LOCK_EX = 2, LOCK_NB = 4;
+
+/** An exclusive flock(2) on fd without waiting: false if another open file holds it. Throws if libc is missing
+ * (what the lock guards cannot be left unguarded). The lock goes with the last close of fd, or the process. */
+export function tryLockExclusive(fd: number): boolean {
+  const c = libc();
+  if (!c) throw new Error("cannot load libc.so.6 for flock(2)");
+  return c.flock(fd, LOCK_EX | LOCK_NB) === 0;
 }

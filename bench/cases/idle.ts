@@ -2,7 +2,7 @@
 // cache and timed until its copy is on disk (hb syncs; the others are followed by `sync`).
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Server } from "../../test/helpers/mariadb";
+import type { Server } from "../lib/harness";
 import { dropCaches } from "../lib/caches";
 import { summarize } from "../lib/stats";
 import { cpCopy, hbBackup, mariabackupBackup, syncMs, type ToolRun } from "../lib/tools";

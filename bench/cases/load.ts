@@ -1,15 +1,16 @@
 // Cases 2 and 3: the server under sysbench oltp_write_only (4 threads) across the whole backup, for no
 // backup, hb and mariabackup, alternating. Inside each backup's window: the load's TPS and worst
 // transaction (sysbench, per second), a commit probe's p99 and max, and the backup lock seen from the
-// server. "none" uses the window length of the last hb run. Between windows everything is synced and the
-// server rests 5 s. The backups are kept for case 4.
+// server; and sysbench's seconds from 5 s before each window to 2 s after it, for the timeline picture.
+// "none" uses the window length of the last hb run. Between windows everything is synced and the server
+// rests 5 s. The backups are kept for case 4.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { sysbenchRun } from "../../test/helpers/load";
-import type { Server } from "../../test/helpers/mariadb";
+import { sysbenchRun, type Server } from "../lib/harness";
 import { watchBackupLock, type LockWindow } from "../lib/lock-watch";
 import { latencyIn, startProbe } from "../lib/probe";
 import { summarize } from "../lib/stats";
+import type { Second, TimelineSeries } from "../lib/timeline-svg";
 import { hbBackup, mariabackupBackup, syncMs, type ToolRun } from "../lib/tools";
 import { tpsIn, worstIn } from "../lib/window";
 
@@ -31,6 +32,9 @@ export interface LoadRun {
   ringWaits?: number;
   peakRssMiB?: number | null; // under load hb's drain has read the ring's pages: they count in its RSS
   dest?: string;
+  /** sysbench's reports as [t, TPS, slowest transaction ms], t counted from the window's start to the end of
+   * each report's second (tuples: a run keeps a few hundred of them). */
+  seconds: [number, number, number][];
 }
 
 const ORDER: LoadTool[] = ["hb", "none", "mariabackup", "hb-full"];
@@ -81,6 +85,7 @@ export async function loadCase(server: Server, work: string, rounds: number) {
         ringWaits: run?.ringWaits,
         peakRssMiB: run?.peakRssMiB,
         dest: tool === "hb" || tool === "mariabackup" ? dest : undefined,
+        seconds: res.samples.map((s) => [Math.round((s.at - d0) / 10) / 100, Math.round(s.tps), s.latencyP99Ms]),
       });
     }
   const of = (tool: LoadTool, pick: (r: LoadRun) => number | null) =>
@@ -115,4 +120,19 @@ export async function loadCase(server: Server, work: string, rounds: number) {
     hbReportedLockMs: of("hb", (r) => r.reportedLockMs),
     hbPeakRssMiB: of("hb", (r) => r.peakRssMiB ?? null),
   };
+}
+
+const LABELS = { none: "no backup", hb: "hb (defaults)", mariabackup: "mariabackup" } as const;
+
+/** The picture's round: the one whose hb TPS ratio is the median of the rounds (a typical round, not the best). */
+export function timelineRound(runs: LoadRun[]): { round: number; series: TimelineSeries[] } {
+  const rounds = [...new Set(runs.map((r) => r.round))];
+  const ratio = (round: number) => runs.find((r) => r.round === round && r.tool === "hb")!.tps / runs.find((r) => r.round === round && r.tool === "none")!.tps;
+  const round = rounds.sort((a, b) => ratio(a) - ratio(b))[Math.floor((rounds.length - 1) / 2)]!;
+  const series = (["none", "hb", "mariabackup"] as const).map((tool) => {
+    const r = runs.find((x) => x.round === round && x.tool === tool)!;
+    const seconds = r.seconds.map(([t, tps, worstMs]): Second => ({ t, tps, worstMs }));
+    return { label: LABELS[tool], seconds, endS: tool === "none" ? null : r.windowMs / 1000 };
+  });
+  return { round, series };
 }

@@ -2,7 +2,7 @@
 // (each on its own copy of the backup), and mariabackup --prepare, each from a cold page cache. Crash
 // recovery's time follows the redo it applies (the server's checkpoint age at the backup's consistent
 // point), so each backup's redo is measured too, and recovery's time per MiB of it.
-import { run } from "../../test/helpers/harness";
+import { run } from "../lib/harness";
 import { dropCaches } from "../lib/caches";
 import { redoToApplyBytes } from "../lib/redo";
 import { summarize } from "../lib/stats";

@@ -1,6 +1,6 @@
 // Case 5: what the shim costs a server when no backup runs: the same datadir started with and without the
 // shim preloaded, alternating, each under the same sysbench run.
-import { sysbenchRun } from "../../test/helpers/load";
+import { sysbenchRun } from "../lib/harness";
 import { startBenchServer } from "../lib/server";
 import { summarize } from "../lib/stats";
 

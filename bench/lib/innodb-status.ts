@@ -1,7 +1,7 @@
 // Diagnostic: the server's own counters once a second, summed up per window, to see what a backup's window
 // changes in the server's work (statements, checkpoint age, page flushing, fsyncs, redo) against the windows
 // without one. Read with the mariadb client, so that a server given by its socket alone works too.
-import { run } from "../../test/helpers/harness";
+import { run } from "./harness";
 
 const COUNTERS = [
   "Questions",

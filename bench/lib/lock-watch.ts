@@ -1,7 +1,7 @@
 // Measures any tool's backup lock from the server's side, the same way for hb and mariabackup: a session
 // polls the metadata locks every few ms and notes when a backup lock that blocks DDL (BLOCK_DDL) or
 // commits (BLOCK_COMMIT) is first and last seen. Resolution: the poll interval plus one query.
-import type { Server } from "../../test/helpers/mariadb";
+import type { Server } from "./harness";
 
 export interface LockWindow {
   /** First BLOCK_DDL (or later) seen to last seen, ms; null when never seen. */

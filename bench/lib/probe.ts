@@ -1,6 +1,6 @@
 // A commit probe: one more session committing a one-row transaction back to back, each timed, so that
 // the latency of a commit can be read for any window (sysbench reports only per second and per run).
-import type { Server } from "../../test/helpers/mariadb";
+import type { Server } from "./harness";
 import { percentile } from "./stats";
 
 export interface CommitProbe {

@@ -1,9 +1,7 @@
 // The benchmark's server: a throwaway MariaDB with the shim, sized like a small production server (a redo log
 // that does not force checkpoints every few seconds, which would drown every latency figure in its own
 // stalls), filled by sysbench, then left to settle so that the first case does not pay for the fill.
-import { run } from "../../test/helpers/harness";
-import { type SysbenchTables, sysbenchPrepare } from "../../test/helpers/load";
-import { type Server, type StartOptions, startMariaDB } from "../../test/helpers/mariadb";
+import { run, startMariaDB, sysbenchPrepare, type Server, type StartOptions, type SysbenchTables } from "./harness";
 
 export const SERVER_ARGS = ["--innodb-buffer-pool-size=512M", "--innodb-log-file-size=512M", "--max-connections=200"];
 

@@ -3,8 +3,7 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HB, run } from "../../test/helpers/harness";
-import type { Server } from "../../test/helpers/mariadb";
+import { HB, run, type Server } from "./harness";
 
 export interface ToolRun {
   wallMs: number;

@@ -1,6 +1,6 @@
 // sysbench reports once a second; a backup window rarely starts on a second. Each report counts for the
 // part of its second that lies inside the window.
-import type { SysbenchSample } from "../../test/helpers/load";
+import type { SysbenchSample } from "./harness";
 
 /** Transactions per second over [from, to] (Date.now() clock), weighting each report by its overlap. */
 export function tpsIn(samples: SysbenchSample[], from: number, to: number): number {

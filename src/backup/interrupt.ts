@@ -1,5 +1,5 @@
 // SIGINT/SIGTERM during a backup: remember it, and let the backup loop stop at its next step, so that the
-// capture is ended and the destination left marked incomplete.
+// capture is ended and what the backup wrote in DEST removed (dest-cleanup.ts).
 import { HbError } from "../errors";
 
 export function onInterrupt() {
@@ -11,7 +11,7 @@ export function onInterrupt() {
   process.on("SIGTERM", handler);
   return {
     check() {
-      if (signal) throw new HbError("interrupted", `interrupted by ${signal}; the backup is incomplete`);
+      if (signal) throw new HbError("interrupted", `interrupted by ${signal}; the backup did not finish`);
     },
     dispose() {
       process.off("SIGINT", handler);

@@ -4,8 +4,10 @@ import { realpathSync, statSync } from "node:fs";
 import { HbError } from "../errors";
 import { log } from "../log";
 import { Capture } from "../capture/control";
-import { prepareDest } from "./dest";
-import { Session } from "./session";
+import { claimServer, earlierCaptureGone, type Claim } from "../capture/claim";
+import { checkDest, createDest } from "../dest";
+import { destUndo, type DestUndo } from "./dest-cleanup";
+import { LEASE_MS, Session } from "./session";
 
 export interface RawBackupOptions {
   dest: string;
@@ -18,6 +20,7 @@ export interface RawBackupOptions {
   leaseMs?: number;
   json?: boolean;
   quiet?: boolean;
+  watch?: (s: Session) => void; // the stream's tick hook (src/stream/live.ts)
 }
 
 export interface RawBackupResult {
@@ -51,8 +54,14 @@ export async function runRawBackup(o: RawBackupOptions): Promise<RawBackupResult
   const started = performance.now();
   const source = checkSource(o.source);
   const capture = Capture.attach(o.pid);
+  let claim: Claim | undefined;
+  let made: DestUndo | undefined;
   try {
-    const dest = prepareDest(o.dest, [source]);
+    claim = claimServer(o.pid);
+    await earlierCaptureGone(capture, o.leaseMs ?? LEASE_MS);
+    const dest = checkDest(o.dest, [source]);
+    made = destUndo(dest);
+    createDest(dest, o.dest);
     const session = new Session({ ...o, dest, capture, roots: [{ source, dest: "" }], exclude: [] });
     try {
       session.begin();
@@ -64,6 +73,7 @@ export async function runRawBackup(o: RawBackupOptions): Promise<RawBackupResult
       if (mapped.length)
         throw new HbError("capture", `${mapped.length} file(s) under the source are written through a shared mapping, which raw mode cannot capture`);
       await session.finish("raw");
+      made = undefined; // complete: whatever fails after this, the backup stays
       const result = { dest, source, pid: o.pid, ...session.stats(), durationMs: Math.round(performance.now() - started) };
       log.success(
         `backup complete: ${result.files} files, ${result.bytesCopied} bytes copied, journal ${result.journalBytes} bytes (${result.bytesLeftOut} bytes of writes left out: the copy read them) in ${result.durationMs} ms`,
@@ -72,7 +82,12 @@ export async function runRawBackup(o: RawBackupOptions): Promise<RawBackupResult
     } finally {
       session.close();
     }
+  } catch (e) {
+    capture.detach(); // the capture has ended and the journal is closed: what this run wrote can go
+    made?.remove();
+    throw e;
   } finally {
     capture.detach();
+    claim?.release();
   }
 }

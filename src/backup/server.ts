@@ -13,7 +13,7 @@ import { BackupStages } from "../locks/backup-stage";
 import { SafeSlave } from "../locks/safe-slave";
 import { shimMissingHint } from "../shim/attach-hint";
 import { readCoordinates, type Coordinates } from "./coordinates";
-import { checkDest, createDest, existingAncestor } from "./dest";
+import { checkDest, createDest, existingAncestor } from "../dest";
 import { writeServerMetadata } from "./metadata";
 import { Session, type SessionRoot } from "./session";
 import { recopyUnderLock } from "./recopy";
@@ -26,6 +26,9 @@ import { tablesTouched } from "../ddl/from-journal";
 import { ddlDisagreements, writeDdlLog } from "../ddl/hb-log";
 import { parseServerDdlLog, type ServerDdl } from "../ddl/server-log";
 import { debugSync } from "./debug-sync";
+import { claimServer, earlierCaptureGone, type Claim } from "../capture/claim";
+import { LEASE_MS } from "./session";
+import { destUndo, type DestUndo } from "./dest-cleanup";
 import { connectionId, LongQueryKiller, type KillLongQueriesOptions } from "../locks/kill-long-queries";
 
 // Files the server writes all through a backup, copied after everything else: their writes until then are
@@ -53,6 +56,7 @@ export interface ServerBackupOptions {
   exclude: string[];
   argv: string[]; // for xtrabackup_info's tool_command (password masked there)
   noSpaceCheck?: boolean;
+  watch?: (s: Session) => void; // the stream's tick hook (src/stream/live.ts)
 }
 
 export interface ServerBackupResult {
@@ -107,6 +111,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
   const started = performance.now();
   const startedAt = new Date();
   const db = await connect(resolveConnection(o.connection));
+  let made: DestUndo | undefined;
   try {
     const info = await discover(db);
     const roots = rootsOf(info);
@@ -120,15 +125,25 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       if (e instanceof HbError && e.kind === "shim") throw new HbError("shim", e.message, shimMissingHint(info));
       throw e;
     }
-    // Fail fast when another backup runs: BACKUP STAGE START would otherwise wait --lock-wait-timeout for it.
-    const running = capture.status();
-    if (running.state === "active" && running.heartbeatAgeMs < 5000) {
+    // One backup at a time, refused at once: BACKUP STAGE START would otherwise wait --lock-wait-timeout for it.
+    let claim: Claim | undefined;
+    try {
+      debugSync("attached");
+      claim = claimServer(info.pid);
+      await earlierCaptureGone(capture, LEASE_MS);
+    } catch (e) {
+      claim?.release();
       capture.detach();
-      throw new HbError("capture", `another backup is running on this server (hb pid ${running.ownerPid})`, "wait for it to finish");
+      throw e;
     }
+    const letGo = () => {
+      capture.detach();
+      claim?.release();
+    };
     const redo = liveRedoCopy(info.innodbLogGroupHomeDir);
     let session: Session;
     try {
+      made = destUndo(dest);
       createDest(dest, o.dest);
       session = new Session({
         ...o,
@@ -143,7 +158,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
         serverMustLive: true,
       });
     } catch (e) {
-      capture.detach();
+      letGo();
       throw e;
     }
     const stages = new BackupStages(db, o.lockWaitTimeoutSec);
@@ -207,6 +222,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       writeServerMetadata(dest, { info, coords, lockTimeMs, argv: o.argv, startedAt, stats });
       debugSync("metadata");
       await session.finish("mariadb");
+      made = undefined; // complete: whatever fails after this, the backup stays
       step("synced");
     } finally {
       await binlog.stop();
@@ -214,7 +230,7 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
       await second?.close();
       await safeSlave?.restart().catch((e) => log.error(`could not restart the replica's SQL thread: ${e.message}`));
       session.close();
-      capture.detach();
+      letGo();
     }
     const result: ServerBackupResult = {
       dest,
@@ -230,6 +246,9 @@ export async function runServerBackup(o: ServerBackupOptions): Promise<ServerBac
     };
     log.success(`backup complete: ${stats.files} files, ${stats.bytesCopied} bytes, journal ${stats.journalBytes} bytes (${stats.bytesLeftOut} of writes left out: the copy read them), lock ${lockTimeMs} ms`);
     return result;
+  } catch (e) {
+    made?.remove(); // the capture has ended and the journal is closed
+    throw e;
   } finally {
     await db.close();
   }

@@ -1,20 +1,27 @@
 // One backup's capture and copy, whatever drives it (raw mode, or a server's lock protocol): the journal, the
 // copy threads, the walk of every root, the requests the journal makes of the copier, and the end checks.
 import { closeSync } from "node:fs";
-import { join } from "node:path";
 import { HbError, errnoText } from "../errors";
 import { fsyncTree, fsyncTreeAsync } from "../fsync-tree";
-import { writeManifest } from "../manifest";
 import { leftOut } from "../paths";
 import { Capture, shimErrorText } from "../capture/control";
 import { NeedTracker, parseEvents, type Need, type NsEvent } from "../capture/events";
 import { CopyPool } from "../copy/pool";
 import { Walker, type WalkerOptions } from "../copy/walker";
-import { createJournal, writeState } from "./dest";
+import { DATA_REL, createJournal, dataDir, writeManifest, writeState } from "../dest";
 import { startProgress } from "./progress";
 import { treeBytes } from "./tree-bytes";
 import { onInterrupt } from "./interrupt";
 import { debugSync } from "./debug-sync";
+import { lockJournal } from "./dest-cleanup";
+import { alive } from "../capture/claim";
+
+/** How long the shim keeps a capture whose hb stopped beating (killed, stopped) before failing it. */
+export const LEASE_MS = 5000;
+
+/** How long a server write waits for room in a full ring before the capture fails instead (docs/capture.md,
+ * "The stall bound"): the server's worst stall when hb stops draining. */
+export const RING_WAIT_MS = 500;
 
 export interface SessionRoot {
   source: string; // canonical path, as the server sees it
@@ -22,7 +29,7 @@ export interface SessionRoot {
 }
 
 export interface SessionOptions {
-  dest: string; // created and checked by prepareDest
+  dest: string; // checked by checkDest, created by createDest
   capture: Capture;
   roots: SessionRoot[];
   exclude: string[]; // root-relative globs
@@ -36,6 +43,7 @@ export interface SessionOptions {
   ringBytes: number;
   leaseMs?: number;
   serverMustLive?: boolean; // a server that dies mid-backup fails it at once (raw mode's writer may just finish)
+  watch?: (s: Session) => void; // called at every tick; throws to fail the backup (the stream: src/stream/live.ts)
 }
 
 export class Session {
@@ -55,13 +63,14 @@ export class Session {
   constructor(private o: SessionOptions) {
     writeState(o.dest, "copying");
     this.journalFd = createJournal(o.dest);
+    lockJournal(this.journalFd);
     this.pool = new CopyPool(o.parallel, o.throttleBytesPerSec, o.gentle);
     this.skip = leftOut(o.include ?? [], o.exclude);
     this.walker = new Walker({
       head: () => o.capture.head(),
       pool: this.pool,
-      dataDir: join(o.dest, ".hb", "data"),
-      dataRel: ".hb/data",
+      dataDir: dataDir(o.dest),
+      dataRel: DATA_REL,
       maxOutstanding: o.parallel * 4,
       tick: () => this.tick(),
       skip: (rel) => this.skip(rel),
@@ -93,6 +102,7 @@ export class Session {
     if (this.o.serverMustLive && !this.ended && !alive(s.pid))
       throw new HbError("capture", `the server (pid ${s.pid}) exited during the backup: this backup is incomplete`, "once the server is back, run the backup again");
     this.interrupt.check();
+    this.o.watch?.(this);
     if (this.pool.bytes > 0) debugSync("copy");
   }
 
@@ -101,8 +111,8 @@ export class Session {
       roots: this.o.roots.map((r) => r.source),
       journalFd: this.journalFd,
       ringBytes: this.o.ringBytes,
-      leaseMs: this.o.leaseMs ?? 5000,
-      maxWaitMs: 2000,
+      leaseMs: this.o.leaseMs ?? LEASE_MS,
+      maxWaitMs: RING_WAIT_MS,
     });
     this.rootIdents = this.o.roots.map((r) => this.walker.addRoot(r.source));
   }
@@ -231,14 +241,5 @@ export class Session {
     this.walker.close();
     this.pool.close();
     closeSync(this.journalFd);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
   }
 }

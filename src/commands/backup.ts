@@ -3,6 +3,9 @@ import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
 import { HbError } from "../errors";
 import { checkDebugSync } from "../backup/debug-sync";
+import type { Session } from "../backup/session";
+import { streamArgs, streamOptions } from "../stream/args";
+import type { StreamBackupOptions } from "../stream/backup";
 import type { KillLongQueriesOptions } from "../locks/kill-long-queries";
 import { applyOutputArgs, connectionArgs, connectionFlags, outputArgs, parseDurationArg, parseIntegerArg, parsePositiveSizeArg, parseRateArg, printJson } from "./_shared";
 
@@ -13,7 +16,7 @@ export default defineCommand({
     example: "hb backup --socket /run/mysqld/mysqld.sock --throttle 100M /backups/today",
   }),
   args: {
-    dest: { type: "positional", required: true, description: "Backup directory (created; must be empty)" },
+    dest: { type: "positional", required: false, description: "Backup directory (created; must be empty); none with --stream" },
     raw: { type: "boolean", description: "Back up a directory written by a process running with the shim, without SQL" },
     source: { type: "string", valueHint: "dir", description: "Directory to back up (raw mode)" },
     pid: { type: "string", valueHint: "pid", description: "Process that writes --source, started with the shim preloaded (raw mode)" },
@@ -24,7 +27,7 @@ export default defineCommand({
     },
     parallel: { type: "string", valueHint: "n", description: "Files copied at once, 1 to 64", default: "4" },
     priority: { type: "string", valueHint: "low|normal", description: "CPU and disk priority of the copy: low leaves the server first", default: "low" },
-    ring: { type: "string", valueHint: "size", description: "Shared-memory ring between server and hb, e.g. 64M", default: "64M" },
+    ring: { type: "string", valueHint: "size", description: "Shared-memory ring between server and hb, 4M to 256M", default: "64M" },
     "lock-wait-timeout": { type: "string", valueHint: "duration", description: "Longest wait for each BACKUP STAGE, e.g. 60s", default: "60s" },
     "kill-long-queries-timeout": {
       type: "string",
@@ -40,32 +43,61 @@ export default defineCommand({
     exclude: { type: "string", valueHint: "globs", description: "Leave out these db/table globs, comma-separated" },
     // citty reads --no-X as X=false: the flag is declared as what it turns off.
     "space-check": { type: "boolean", description: "Check that DEST has room for the data and a journal estimate (--no-space-check skips it)", default: true },
+    ...streamArgs,
     ...connectionArgs,
     ...outputArgs,
   },
   async run({ args }) {
     checkDebugSync();
-    if (!args.raw) return runServer(args);
-    if (args.source === undefined || args.pid === undefined) {
-      throw new HbError("usage", "--raw needs --source DIR and --pid PID");
-    }
-    const options = {
-      dest: args.dest,
-      source: args.source,
-      pid: parseIntegerArg(args.pid, "--pid", 1, 2 ** 22),
-      throttleBytesPerSec: rawThrottle(args.throttle),
-      parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
-      gentle: parsePriority(args.priority),
-      ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
-      json: args.json === true,
-      quiet: args.quiet === true,
-    };
-    applyOutputArgs(options);
-    const { runRawBackup } = await import("../backup/raw");
-    const result = await runRawBackup(options);
-    if (options.json) printJson(result);
+    const stream = streamOptions(args, parseIntegerArg(args.parallel, "--parallel", 1, 64));
+    if (stream && args.dest !== undefined) throw new HbError("usage", "--stream writes to stdout: give no DEST");
+    if (!stream && args.dest === undefined) throw new HbError("usage", "missing DEST (or --stream)");
+    // Staging holds at most --stream-buffer: the space check's estimate of the whole backup does not apply.
+    if (stream) return streamed(stream, (dest, watch) => (args.raw ? runRaw({ ...args, dest }, watch) : runServer({ ...args, dest, "space-check": false }, watch)));
+    const result = args.raw ? await runRaw(args) : await runServer(args);
+    if (args.json === true) printJson(result);
   },
 });
+
+/** --stream: the backup into staging, streamed to stdout as it is taken (src/stream/backup.ts). */
+async function streamed(o: StreamBackupOptions, backup: (dest: string, watch: (s: Session) => void) => Promise<unknown>): Promise<void> {
+  const { streamBackup } = await import("../stream/backup");
+  await streamBackup(o, backup);
+}
+
+// biome-ignore lint: citty's inferred args type
+async function runRaw(args: any, watch?: (s: Session) => void) {
+  if (args.source === undefined || args.pid === undefined) {
+    throw new HbError("usage", "--raw needs --source DIR and --pid PID");
+  }
+  const options = {
+    watch,
+    dest: args.dest,
+    source: args.source,
+    pid: parseIntegerArg(args.pid, "--pid", 1, 2 ** 22),
+    throttleBytesPerSec: rawThrottle(args.throttle),
+    parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
+    gentle: parsePriority(args.priority),
+    ringBytes: parseRing(args.ring),
+    json: args.json === true,
+    quiet: args.quiet === true,
+  };
+  applyOutputArgs(options);
+  const { runRawBackup } = await import("../backup/raw");
+  return runRawBackup(options);
+}
+
+// The shim's bounds on the ring (HB_RING_MIN and HB_RING_MAX in shim/control.h): it would clamp any other size.
+const RING_MIN = 4 << 20;
+const RING_MAX = 256 << 20;
+
+/** --ring: a size the shim honours as given, or a usage error naming its bounds. */
+function parseRing(value: string): number {
+  const bytes = parsePositiveSizeArg(value, "--ring");
+  if (bytes < RING_MIN || bytes > RING_MAX)
+    throw new HbError("usage", `invalid --ring "${value}": the shim's ring is 4M to 256M (${RING_MIN} to ${RING_MAX} bytes)`);
+  return bytes;
+}
 
 /** Raw mode has no server to watch: no limit unless one is given. */
 function rawThrottle(value: string | undefined): number {
@@ -100,16 +132,17 @@ function killLongQueries(args: any): KillLongQueriesOptions | undefined {
 }
 
 // biome-ignore lint: citty's inferred args type
-async function runServer(args: any) {
+async function runServer(args: any, watch?: (s: Session) => void) {
   if (args.source !== undefined || args.pid !== undefined) throw new HbError("usage", "--source and --pid go with --raw");
   const options = {
+    watch,
     dest: args.dest as string,
     connection: connectionFlags(args),
     throttleAuto: (args.throttle ?? "auto") === "auto",
     throttleBytesPerSec: (args.throttle ?? "auto") === "auto" ? 0 : parseRateArg(args.throttle, "--throttle"),
     parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
     gentle: parsePriority(args.priority),
-    ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
+    ringBytes: parseRing(args.ring),
     lockWaitTimeoutSec: parseDurationArg(args["lock-wait-timeout"], "--lock-wait-timeout"),
     killLongQueries: killLongQueries(args),
     slaveInfo: args["slave-info"] === true,
@@ -124,6 +157,5 @@ async function runServer(args: any) {
   };
   applyOutputArgs(options);
   const { runServerBackup } = await import("../backup/server");
-  const result = await runServerBackup(options);
-  if (options.json) printJson(result);
+  return runServerBackup(options);
 }

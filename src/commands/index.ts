@@ -12,6 +12,7 @@ export const hb = defineCommand({
   }),
   subCommands: {
     backup: () => import("./backup").then((m) => m.default),
+    extract: () => import("./extract").then((m) => m.default),
     prepare: () => import("./prepare").then((m) => m.default),
     restore: () => import("./restore").then((m) => m.default),
     verify: () => import("./verify").then((m) => m.default),

@@ -1,6 +1,8 @@
 // hb prepare: turn a finished backup into a datadir (replay the journal over the copy).
 import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
+import { sealDest } from "../dest";
+import { killPoint } from "../prepare/fault";
 import { applyOutputArgs, outputArgs, printJson } from "./_shared";
 
 export default defineCommand({
@@ -15,6 +17,7 @@ export default defineCommand({
       type: "boolean",
       description: "Run the server's crash recovery on DEST: --recover requires it, --no-recover skips it (default: when a matching mariadbd is here)",
     },
+    "keep-journal": { type: "boolean", description: "Keep the journal after prepare, as hb_journal (by default it is removed)" },
     ...outputArgs,
   },
   async run({ args }) {
@@ -24,6 +27,8 @@ export default defineCommand({
     const { recoveryServer } = await import("../prepare/server");
     const recovery = recoveryServer(args.dest, args.recover === true ? "always" : args.recover === false ? "never" : "auto");
     const result = await prepareBackup(args.dest, { ...options, recoveryServer: recovery });
+    killPoint("seal");
+    sealDest(result.dest, { keepJournal: args["keep-journal"] === true }); // also finishes a seal a killed run left
     const { unchanged: _, ...shown } = result;
     if (options.json) printJson(shown);
   },

@@ -1,12 +1,13 @@
 // hb restore: put a prepared backup in place for a server (XtraBackup's copy-back and move-back).
 import { defineCommand } from "citty";
+import { checkDebugSync } from "../backup/debug-sync";
 import { hbMeta } from "../cli/usage";
 import { applyOutputArgs, outputArgs, printJson } from "./_shared";
 
 export default defineCommand({
   meta: hbMeta({
     name: "restore",
-    description: "Copy (or --move) a prepared backup into an empty datadir",
+    description: "Copy (or --move) a prepared backup into an empty datadir; run it again to finish one that was interrupted",
     example: "hb restore /backups/today --datadir /var/lib/mysql",
   }),
   args: {
@@ -24,6 +25,7 @@ export default defineCommand({
   async run({ args }) {
     const options = { json: args.json === true, quiet: args.quiet === true };
     applyOutputArgs(options);
+    checkDebugSync();
     const { restoreBackup } = await import("../restore");
     const result = restoreBackup(args.dest, {
       datadir: args.datadir,

@@ -3,7 +3,7 @@
 import { errnoText } from "../errors";
 import { closeSync, lstatSync, openSync } from "node:fs";
 import { join } from "node:path";
-import type { ManifestCopy } from "../manifest";
+import type { ManifestCopy } from "../dest/manifest";
 import { shim } from "../shim/ffi";
 
 /** undefined if the copy is intact, else what is wrong with it (for a message naming the file). */

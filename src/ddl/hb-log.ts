@@ -4,6 +4,7 @@
 // checked against the journal: a table one of them saw change and the other did not is reported.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DDL_LOG } from "../dest/files";
 import type { ServerDdl } from "./server-log";
 
 const ACTIONS: Record<string, string> = { CREATE: "created", DROP: "dropped", RENAME: "renamed", TRUNCATE: "truncated", ALTER: "altered" };
@@ -20,7 +21,7 @@ export function ddlLines(entries: ServerDdl[]): string[] {
 
 export function writeDdlLog(dest: string, entries: ServerDdl[]): void {
   const lines = ddlLines(entries);
-  writeFileSync(join(dest, "hb_ddl.log"), lines.length ? `${lines.join("\n")}\n` : "", { mode: 0o600 });
+  writeFileSync(join(dest, DDL_LOG), lines.length ? `${lines.join("\n")}\n` : "", { mode: 0o600 });
 }
 
 /** Tables the journal saw change by name but the server's log does not mention, and the other way round. */

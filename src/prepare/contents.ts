@@ -1,7 +1,7 @@
 // Step 5 of docs/journal.md: for every reachable file incarnation, the baseline it is built from (its latest
 // copy, or an empty file when it was created during the backup) and the span of journal positions whose
 // WRITE/TRUNC/FALLOC records are replayed over it. Pure: no filesystem access.
-import type { ManifestCopy } from "../manifest";
+import type { ManifestCopy } from "../dest/manifest";
 import { type Incarnations, nodeKey, type NodeKey } from "./incarnations";
 import { cannotPrepare, type Tree, type TreeFile } from "./namespace";
 

@@ -16,6 +16,7 @@ export const KILL_POINTS = [
   "recovered", // once the recovery server is ready for connections, before it is shut down
   "phase", // before each phase begins (n counts phases run)
   "done", // after each phase's work, before its marker is written
+  "seal", // once the state says prepared, before DEST is sealed (src/dest/seal.ts)
 ] as const;
 
 export type KillPoint = (typeof KILL_POINTS)[number];

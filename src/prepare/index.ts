@@ -2,17 +2,15 @@
 // that can be wrong with the backup is found before DEST is marked `preparing` and touched. Then it runs in
 // phases, each recorded done once its work is on disk; killed anywhere, prepare run again goes on after the
 // last phase recorded and redoes the one it was in (docs/prepare.md, "Interrupted and run again").
-import { join, resolve } from "node:path";
-import { writeState } from "../backup/dest";
+import { resolve } from "node:path";
+import { checkDestLayout, checkState, readManifest, workingPath, writeState } from "../dest";
 import { refuseInUse } from "../dest/in-use";
 import { HbError } from "../errors";
 import { type Crc, fastCrc } from "../journal/crc-native";
 import { validateJournal } from "../journal/reader";
 import { log, step } from "../log";
-import { readManifest } from "../manifest";
 import { recordHashes } from "../verify/hashes";
 import { checkKillPoint, killPoint } from "./fault";
-import { checkDestLayout } from "./layout";
 import { stopLeftover } from "./leftover";
 import { buildTree, checkCopies, moveTree, replayTree, treeTop } from "./materialize";
 import { type Plan, planPrepare } from "./plan";
@@ -20,7 +18,6 @@ import { clearPhaseDone, readPhaseDone, writePhaseDone } from "./progress";
 import { recoverDatadir } from "./recover";
 import type { ReplayStats } from "./replay";
 import { markFullPrepared } from "./server";
-import { checkState } from "./state";
 import type { Unchanged } from "./unchanged";
 
 export interface PrepareOptions {
@@ -103,7 +100,7 @@ export async function prepareBackup(destArg: string, opts: PrepareOptions = {}):
   const manifest = readManifest(dest);
   step("manifest read");
   const crc = await fastCrc();
-  const journal = validateJournal(join(dest, ".hb", "journal"), crc);
+  const journal = validateJournal(workingPath(dest, "journal"), crc);
   info(`journal valid: ${journal.records} records, ${journal.bytes} bytes`);
   step("journal validated");
   const plan = planPrepare(manifest, journal.namespace);

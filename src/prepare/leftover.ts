@@ -4,11 +4,12 @@
 import { closeSync, constants, fsyncSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { workDir } from "../dest";
 import { HbError } from "../errors";
 import { log } from "../log";
 import type { Spawned } from "../server/throwaway";
 
-const file = (dest: string) => join(dest, ".hb", "recovery-server");
+const file = (dest: string) => join(workDir(dest), "recovery-server");
 
 /** When the process started, in clock ticks since boot: with the pid, names one process for good. */
 function startTime(pid: number): string | undefined {

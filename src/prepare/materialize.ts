@@ -17,20 +17,19 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { copyProblem } from "../copy/check";
+import { checkDestLayout, dataDir, treeDir, workDir } from "../dest";
 import { HbError } from "../errors";
 import { syncFs } from "../libc";
 import { fsyncPath } from "../fsync-tree";
 import type { Crc } from "../journal/crc-native";
 import { killPoint } from "./fault";
-import { checkDestLayout } from "./layout";
 import type { Plan } from "./plan";
 import { replayJournal, type ReplayStats, type ReplayTarget } from "./replay";
 import { noteUnchanged, type Unchanged } from "./unchanged";
 
 const topOf = (path: string) => path.split("/", 1)[0]!;
-const treeOf = (dest: string) => join(dest, ".hb", "tree");
-const inTree = (dest: string) => (path: string) => (path ? join(treeOf(dest), path) : treeOf(dest));
-const checkpointsOf = (dest: string) => join(dest, ".hb", "shift");
+const inTree = (dest: string) => (path: string) => (path ? join(treeDir(dest), path) : treeDir(dest));
+const checkpointsOf = (dest: string) => join(workDir(dest), "shift");
 
 /** Top-level names the tree will add to DEST. */
 export function treeTop(plan: Plan): Set<string> {
@@ -184,7 +183,7 @@ export function moveTree(dest: string, plan: Plan): void {
     if (!syncWhole(dest)) fsyncPath(dest); // the modes are in each file's inode, synced with the move's journal
   });
   io("cannot remove .hb/data and .hb/tree", () => {
-    for (const scratch of [join(dest, ".hb", "data"), tree, checkpointsOf(dest)]) rmSync(scratch, { recursive: true, force: true });
+    for (const scratch of [dataDir(dest), tree, checkpointsOf(dest)]) rmSync(scratch, { recursive: true, force: true });
   });
 }
 

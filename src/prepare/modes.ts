@@ -3,7 +3,7 @@
 // at their pos). An observation at seq S reflects the records before S only, so a record at pos >= S wins.
 import { RecType } from "../journal/format";
 import type { NsRecord } from "../journal/reader";
-import type { Manifest } from "../manifest";
+import type { Manifest } from "../dest/manifest";
 import { type Incarnations, nodeKey, type NodeKey } from "./incarnations";
 
 interface Seen {

@@ -4,7 +4,7 @@
 import { HbError } from "../errors";
 import { RecType } from "../journal/format";
 import type { NsRecord } from "../journal/reader";
-import type { Manifest, ManifestListing } from "../manifest";
+import type { Manifest, ManifestListing } from "../dest/manifest";
 import { type Incarnations, nodeKey, type NodeKey } from "./incarnations";
 
 export const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;

@@ -1,7 +1,7 @@
 // Steps 2-6 of docs/journal.md put together: from the manifest and the journal's namespace records to
 // everything materialize has to do. Pure, so every error is found before DEST is touched.
 import type { NsRecord } from "../journal/reader";
-import type { Manifest } from "../manifest";
+import type { Manifest } from "../dest/manifest";
 import { chooseBaselines, type FilePlan } from "./contents";
 import { Incarnations, nodeKey } from "./incarnations";
 import { finalModes } from "./modes";

@@ -3,10 +3,11 @@
 // `preparing` backup starts with the phase after it (docs/prepare.md, "Interrupted and run again").
 import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { workDir } from "../dest";
 import { HbError } from "../errors";
 import { fsyncPath } from "../fsync-tree";
 
-const file = (dest: string) => join(dest, ".hb", "prepare-phase");
+const file = (dest: string) => join(workDir(dest), "prepare-phase");
 
 /** The last phase done, or undefined when none is (or the prepare that wrote it never got that far). */
 export function readPhaseDone(dest: string): string | undefined {
@@ -29,7 +30,7 @@ export function writePhaseDone(dest: string, phase: string): void {
       closeSync(fd);
     }
     renameSync(tmp, file(dest));
-    fsyncPath(join(dest, ".hb"));
+    fsyncPath(workDir(dest));
   } catch (e) {
     throw new HbError("io", `cannot record that prepare's ${phase} phase is done: ${(e as Error).message}`);
   }

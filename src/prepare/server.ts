@@ -5,11 +5,10 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { join } from "node:path";
 import { HbError } from "../errors";
 import { log } from "../log";
-import { readManifest } from "../manifest";
+import { checkState, readManifest } from "../dest";
 import { formatCheckpoints, parseKeyValues } from "../metadata/xtrabackup";
 import { fsyncPath } from "../fsync-tree";
 import { findServer } from "./recover";
-import { checkState } from "./state";
 
 export type RecoverMode = "auto" | "always" | "never";
 

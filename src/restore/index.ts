@@ -1,18 +1,21 @@
 // hb restore DEST --datadir DIR [--move]: XtraBackup's copy-back / move-back. Puts a prepared backup where a
-// server will start on it: the datadir's entries into DIR, other capture roots (hb_root<N>) back where the
-// backup found them; hb's and XtraBackup's own files stay behind.
-import { chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+// server will start on it (src/restore/targets.ts says where each entry goes), all or nothing: the backup is
+// checked whole before the target is touched, the plan is journaled first (journal.ts), and an interrupted
+// restore is finished by running the same command again (docs/prepare.md "Restore").
+import { existsSync, mkdirSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { debugSync } from "../backup/debug-sync";
 import { refuseInUse } from "../dest/in-use";
 import { HbError } from "../errors";
+import { fsyncPath } from "../fsync-tree";
 import { log } from "../log";
-import { readOptionFile } from "../connect/options";
-import { readManifest } from "../manifest";
-import { readState } from "../prepare/state";
+import { readManifest, readState } from "../dest";
+import { readRestoreJournal, removeRestoreJournal, writeRestoreJournal, type RestoreJournal } from "./journal";
+import { copyingName, placeEntry, type Owner } from "./place";
+import { restoreTargets, targetSettings, type RestoreEntry, type TargetOptions } from "./targets";
+import { checkWhole } from "./whole";
 
-export interface RestoreOptions {
-  datadir?: string;
-  defaultsFile?: string; // the target server's option file: where it wants its datadir and InnoDB files
+export interface RestoreOptions extends TargetOptions {
   move: boolean;
   forceNonEmpty: boolean;
 }
@@ -21,10 +24,9 @@ export interface RestoreResult {
   datadir: string;
   moved: boolean;
   entries: number;
+  resumed: boolean; // an interrupted restore was finished
   startCommand: string;
 }
-
-const METADATA = (name: string) => name === ".hb" || name.startsWith("xtrabackup_") || name.startsWith("hb_") || name === "backup-my.cnf";
 
 /** A process whose working directory is `dir`: mariadbd chdir()s into its datadir. */
 function serverRunningIn(dir: string): number | undefined {
@@ -36,18 +38,39 @@ function serverRunningIn(dir: string): number | undefined {
   return undefined;
 }
 
-function checkTarget(dir: string, force: boolean) {
+/** `mine`: names an interrupted run of this restore put there (allowed without --force-non-empty-directories). */
+function checkTarget(dir: string, force: boolean, mine: Set<string>) {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new HbError("destination", `${dir} exists and is not a directory`);
   const pid = serverRunningIn(dir);
   if (pid !== undefined) throw new HbError("destination", `a process (pid ${pid}) runs in ${dir}: stop the server before restoring into its datadir`);
-  if (readdirSync(dir).length && !force)
+  const others = readdirSync(dir).filter((n) => !mine.has(join(dir, n)));
+  if (others.length && !force)
     throw new HbError("destination", `${dir} is not empty`, "restore into an empty directory, or pass --force-non-empty-directories");
 }
 
-function chownTree(path: string, uid: number, gid: number) {
-  chownSync(path, uid, gid);
-  if (lstatSync(path).isDirectory()) for (const n of readdirSync(path)) chownTree(join(path, n), uid, gid);
+/** A path as a shell word. */
+const sh = (p: string) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replaceAll("'", `'\\''`)}'`);
+/** What finishes this restore, from any directory. */
+const commandFor = (dest: string, datadir: string, move: boolean) => `hb restore ${sh(dest)} --datadir ${sh(datadir)}${move ? " --move" : ""}`;
+
+/** The journal of an interrupted restore this run may finish, or an error naming it. */
+function unfinished(dest: string, datadir: string, move: boolean): RestoreJournal | undefined {
+  const j = readRestoreJournal(dest);
+  if (!j) return undefined;
+  if (j.move && j.done)
+    throw new HbError("damaged", `${dest} was moved out into ${j.datadir} by hb restore --move: it holds no data any more`, `start the server on ${j.datadir}`);
+  if (j.datadir === datadir && j.move === move) return j;
+  if (!j.move) {
+    log.warn(`an earlier copy of this backup into ${j.datadir} was interrupted: ${j.datadir} holds part of it (finish it with: ${j.command})`);
+    return undefined;
+  }
+  const gone = j.entries.filter((e) => !existsSync(join(dest, e.from))).map((e) => e.from);
+  throw new HbError(
+    "damaged",
+    `${gone.length} of the backup's ${j.entries.length} entries (${gone.slice(0, 5).join(", ")}${gone.length > 5 ? ", …" : ""}) were moved to ${j.datadir} by an interrupted hb restore --move`,
+    `run \`${j.command}\` to finish it`,
+  );
 }
 
 export function restoreBackup(destArg: string, o: RestoreOptions): RestoreResult {
@@ -56,71 +79,57 @@ export function restoreBackup(destArg: string, o: RestoreOptions): RestoreResult
   if (state !== "prepared") throw new HbError("damaged", `${dest} is not prepared (state: ${state})`, `run hb prepare ${destArg} first`);
   refuseInUse(dest, "restore from");
   const manifest = readManifest(dest);
-  const wants = o.defaultsFile ? serverOptions(o.defaultsFile) : {};
-  if (!o.datadir && !wants.datadir) throw new HbError("usage", "where to? give --datadir, or --defaults-file with a datadir");
-  const datadir = resolve(o.datadir ?? wants.datadir!);
-  const innodbDir = innodbPlacement(datadir, wants);
-  const places = new Map<string, string>([["", datadir]]);
-  for (const root of manifest.roots) if (root.dest) places.set(root.dest, root.source);
-  for (const target of new Set([...places.values(), ...innodbDir.dirs])) checkTarget(target, o.forceNonEmpty);
-  mkdirSync(datadir, { recursive: true, mode: 0o750 });
-  const owner = statSync(datadir);
-  let entries = 0;
-  const put = (from: string, toDefault: string) => {
-    const elsewhere = innodbDir.of(toDefault.split("/").pop()!);
-    const to = elsewhere ? join(elsewhere, toDefault.split("/").pop()!) : toDefault;
-    if (elsewhere) mkdirSync(elsewhere, { recursive: true, mode: 0o750 });
-    if (o.move) renameSync(from, to);
-    else cpSync(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: false, errorOnExist: true });
-    if (process.getuid?.() === 0) chownTree(to, owner.uid, owner.gid); // the server's user owns its files
-    entries++;
-  };
-  for (const name of readdirSync(dest)) {
-    if (METADATA(name) || places.has(name)) continue;
-    put(join(dest, name), join(datadir, name));
+  const { datadir, wants } = targetSettings(o);
+  let journal = unfinished(dest, datadir, o.move);
+  const resumed = journal !== undefined;
+  if (journal) {
+    log.info(`finishing an interrupted restore of ${dest} into ${datadir}`);
+    const mine = new Set(journal.entries.flatMap((e) => [e.to, copyingName(e.to)]));
+    for (const dir of new Set(journal.entries.map((e) => dirname(e.to)))) checkTarget(dir, o.forceNonEmpty, mine);
+  } else {
+    const { entries, dirs } = restoreTargets(dest, manifest, datadir, wants);
+    checkWhole(dest, manifest, entries);
+    for (const dir of dirs) checkTarget(dir, o.forceNonEmpty, new Set());
+    const taken = entries.find((e) => existsSync(e.to));
+    if (taken) throw new HbError("destination", `${taken.to} already exists: a restore overwrites nothing`);
+    if (o.move) checkOneFilesystem(dest, entries);
+    journal = { format: 1, move: o.move, datadir, command: commandFor(dest, datadir, o.move), entries, done: false };
+    writeRestoreJournal(dest, journal);
+    debugSync("restore-planned");
   }
-  for (const [inDest, target] of places) {
-    if (!inDest) continue;
-    mkdirSync(target, { recursive: true, mode: 0o750 });
-    for (const name of readdirSync(join(dest, inDest))) put(join(dest, inDest, name), join(target, name));
-    log.info(`${inDest} → ${target}`);
-  }
+  placeAll(dest, journal.entries, o.move, datadir);
+  debugSync("restore-placed");
+  if (o.move) writeRestoreJournal(dest, { ...journal, done: true });
+  else removeRestoreJournal(dest);
   const startCommand = `mariadbd --datadir=${datadir}   (or: systemctl start mariadb, with datadir=${datadir} in its configuration)`;
-  log.success(`${o.move ? "moved" : "copied"} ${entries} entries into ${datadir}${o.move ? " (the backup no longer holds them)" : ""}; start the server with: ${startCommand}`);
-  return { datadir, moved: o.move, entries, startCommand };
+  log.success(
+    `${o.move ? "moved" : "copied"} ${journal.entries.length} entries into ${datadir}${resumed ? " (an interrupted restore, finished)" : ""}` +
+      `${o.move ? " (the backup no longer holds them)" : ""}; start the server with: ${startCommand}`,
+  );
+  return { datadir, moved: o.move, entries: journal.entries.length, resumed, startCommand };
 }
 
-/** The [mysqld]/[server]/[mariadb]/[mariadbd] settings of an option file that say where files go. */
-function serverOptions(file: string): Record<string, string> {
-  if (!existsSync(file)) throw new HbError("usage", `option file ${file} does not exist`);
-  const groups = readOptionFile(file);
-  const out: Record<string, string> = {};
-  for (const g of ["mysqld", "server", "mariadb", "mariadbd"])
-    for (const k of ["datadir", "innodb-data-home-dir", "innodb-log-group-home-dir", "innodb-undo-directory"]) {
-      const v = groups.get(g)?.get(k);
-      if (v !== undefined) out[k] = v;
-    }
-  return out;
+/** Every entry in place, then every directory that gained or lost one synced. */
+function placeAll(dest: string, entries: RestoreEntry[], move: boolean, datadir: string): void {
+  mkdirSync(datadir, { recursive: true, mode: 0o750 });
+  const st = statSync(datadir);
+  const owner: Owner | undefined = process.getuid?.() === 0 ? { uid: st.uid, gid: st.gid } : undefined; // the server's user owns its files
+  const changed = new Set<string>();
+  for (const e of entries) {
+    if (!placeEntry(dest, e, move, owner)) continue;
+    changed.add(dirname(e.to));
+    if (move) changed.add(dirname(join(dest, e.from)));
+  }
+  for (const dir of changed) fsyncPath(dir);
 }
 
-/** Where the target server looks for InnoDB's system, redo and undo files, when not in its datadir. */
-function innodbPlacement(datadir: string, wants: Record<string, string>) {
-  const dir = (key: string) => {
-    const v = wants[key];
-    if (!v || v === "./" || v === ".") return undefined;
-    const abs = resolve(datadir, v);
-    return abs === datadir ? undefined : abs;
-  };
-  const data = dir("innodb-data-home-dir");
-  const redo = dir("innodb-log-group-home-dir");
-  const undo = dir("innodb-undo-directory");
-  return {
-    dirs: [data, redo, undo].filter((d): d is string => !!d),
-    of(name: string): string | undefined {
-      if (/^ib_logfile\d+$/.test(name)) return redo;
-      if (/^ibdata\d+$/.test(name)) return data;
-      if (/^undo\d+$/.test(name)) return undo;
-      return undefined;
-    },
-  };
+/** --move renames: every target must be on DEST's filesystem, checked before the first rename. */
+function checkOneFilesystem(dest: string, entries: RestoreEntry[]) {
+  const dev = statSync(dest).dev;
+  for (const dir of new Set(entries.map((e) => dirname(e.to)))) {
+    let d = dir;
+    while (!existsSync(d)) d = dirname(d);
+    if (statSync(d).dev !== dev)
+      throw new HbError("destination", `--move cannot rename into ${dir}: it is not on the backup's filesystem`, `restore without --move (a copy)`);
+  }
 }

@@ -1,9 +1,10 @@
-// Content hashes of a prepared backup: recorded at the end of prepare in .hb/hashes.json, checked by verify.
+// Content hashes of a prepared backup: recorded at the end of prepare (the hash list), checked by verify.
 // CRC32C over each regular file (the CPU's crc32 instruction, through the shim), streamed in 4 MiB reads;
 // optionally throttled. The threat is damage, not forgery (whoever can rewrite a file can rewrite this list
 // too), and BLAKE2b made hashing most of prepare's time. Lists recorded with BLAKE2b are still checked with it.
 import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync, lstatSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { isBackupRecord, recordPath, recordWritePath } from "../dest";
 import { fsyncPath } from "../fsync-tree";
 import { killPoint } from "../prepare/fault";
 import { crcHex, knownCrc, type Unchanged } from "../prepare/unchanged";
@@ -19,8 +20,6 @@ export interface Entry {
 type Algo = "crc32c" | "blake2b";
 export type Hashes = Record<string, Entry>;
 
-// hb_root<N> directories are data (other capture roots); hb_ddl.log is metadata.
-const METADATA = (name: string) => name === ".hb" || name.startsWith("xtrabackup_") || name === "hb_ddl.log" || name === "backup-my.cnf";
 const CHUNK = 4 << 20;
 
 function hashFile(path: string, buf: Buffer, pace: (n: number) => void, algo: Algo): string {
@@ -55,7 +54,7 @@ export function hashTree(dest: string, bytesPerSec = 0, algo: Algo = "crc32c", u
   const out: Hashes = {};
   const walk = (rel: string) => {
     for (const name of readdirSync(join(dest, rel)).sort()) {
-      if (!rel && METADATA(name)) continue;
+      if (!rel && isBackupRecord(name)) continue;
       const path = rel ? `${rel}/${name}` : name;
       const st = lstatSync(join(dest, path), { bigint: true });
       if (st.isDirectory()) {
@@ -74,21 +73,19 @@ export function hashTree(dest: string, bytesPerSec = 0, algo: Algo = "crc32c", u
   return out;
 }
 
-const hashesPath = (dest: string) => join(dest, ".hb", "hashes.json");
-
 /** Writes the list whole or not at all, durably: prepare records its hashes phase done after it. */
 export function recordHashes(dest: string, unchanged?: Unchanged): number {
   const hashes = hashTree(dest, 0, "crc32c", unchanged);
-  const tmp = `${hashesPath(dest)}.tmp`;
-  writeFileSync(tmp, JSON.stringify(hashes), { mode: 0o600 });
-  fsyncPath(tmp);
-  renameSync(tmp, hashesPath(dest));
+  const file = recordWritePath(dest, "hashes");
+  writeFileSync(`${file}.tmp`, JSON.stringify(hashes), { mode: 0o600 });
+  fsyncPath(`${file}.tmp`);
+  renameSync(`${file}.tmp`, file);
   return Object.keys(hashes).length;
 }
 
 export function readHashes(dest: string): Hashes | undefined {
   try {
-    return JSON.parse(readFileSync(hashesPath(dest), "utf8")) as Hashes;
+    return JSON.parse(readFileSync(recordPath(dest, "hashes"), "utf8")) as Hashes;
   } catch {
     return undefined;
   }

@@ -1,13 +1,12 @@
 // hb verify DEST: a prepared backup is checked against the hashes its prepare recorded; a backup not yet
 // prepared has its journal validated and its copies checked against the manifest. Exit 11 on a difference.
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { copyProblem } from "../copy/check";
 import { refuseInUse } from "../dest/in-use";
 import { HbError } from "../errors";
 import { validateJournal } from "../journal/reader";
 import { log } from "../log";
-import { readManifest, type Manifest } from "../manifest";
-import { readState } from "../prepare/state";
+import { readManifest, readState, recordPath, type Manifest } from "../dest";
 import { algoOf, compareHashes, hashTree, readHashes } from "./hashes";
 
 export interface VerifyResult {
@@ -24,7 +23,7 @@ export async function verifyBackup(destArg: string, o: { throttleBytesPerSec?: n
   if (state !== undefined) refuseInUse(dest, "verify"); // what a process changes meanwhile cannot be checked
   if (state === "prepared") {
     const want = readHashes(dest);
-    if (!want) throw new HbError("damaged", `${dest}/.hb/hashes.json is missing or unreadable: nothing to verify against`);
+    if (!want) throw new HbError("damaged", `${dest}: its hash list (${recordPath(dest, "hashes")}) is missing or unreadable: nothing to verify against`);
     const problems = compareHashes(want, hashTree(dest, o.throttleBytesPerSec, algoOf(want)));
     let tables: number | undefined;
     if (o.server && !problems.length) {
@@ -38,7 +37,7 @@ export async function verifyBackup(destArg: string, o: { throttleBytesPerSec?: n
   if (o.server) throw new HbError("usage", "--server checks a prepared backup: run hb prepare first");
   if (state !== "complete") throw new HbError("damaged", `${dest} is not a finished backup (state: ${state ?? "none"})`);
   const manifest = readManifest(dest);
-  validateJournal(join(dest, ".hb", "journal")); // throws, naming the offset, if damaged
+  validateJournal(recordPath(dest, "journal")); // throws, naming the offset, if damaged
   const problems: string[] = [];
   const pathOf = listedPaths(manifest);
   for (const c of manifest.copies) {

@@ -3,6 +3,7 @@
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import mysql from "mysql2/promise";
+import { isBackupRecord } from "../dest";
 import { HbError } from "../errors";
 import { log } from "../log";
 import { parseKeyValues } from "../metadata/xtrabackup";
@@ -16,7 +17,7 @@ export async function checkTables(dest: string): Promise<{ tables: number; probl
   if (!server) throw new HbError("usage", `--server: no mariadbd of version ${version} found (set HB_MARIADBD to its path)`);
   const scratch = mkdtempSync(join(dirname(dest), ".hb-verify-"));
   try {
-    for (const name of readdirSync(dest)) if (name !== ".hb") cpSync(join(dest, name), join(scratch, name), { recursive: true });
+    for (const name of readdirSync(dest)) if (!isBackupRecord(name) || name === "backup-my.cnf") cpSync(join(dest, name), join(scratch, name), { recursive: true });
     return await withThrowawayServer(server.path, scratch, "verify --server", async ({ socket }) => {
       const conn = await mysql.createConnection({ socketPath: socket, user: "root" });
       try {

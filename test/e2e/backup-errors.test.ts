@@ -107,7 +107,7 @@ describe("two backups at once", () => {
     const t = performance.now();
     const second = await run([HB, "backup", "--socket", big.socket, "--user", "root", join(tmp.path, "second")]);
     expect(second.code).toBe(9);
-    expect(second.stderr).toContain("another backup is running");
+    expect(second.stderr).toContain(`another backup (hb pid ${first.pid}) is running on this server`);
     expect(performance.now() - t).toBeLessThan(10_000);
     expect(await first.exited).toBe(0);
     expect(await firstErr).toContain("backup complete");

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { HB, run, tempDir } from "../helpers/harness";
+import { HB, ROOT, run, tempDir } from "../helpers/harness";
 import { startMariaDB } from "../helpers/mariadb";
 import { Scribbler } from "../helpers/scribbler";
 import { SHIM_PROTOCOL } from "../../src/version";
@@ -24,6 +24,10 @@ describe("hb shim status", () => {
     const r = await run([HB, "shim", "status", "--socket", server.socket, "--user", "root"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`pid ${server.pid}: shim loaded, protocol ${SHIM_PROTOCOL}; capture idle`);
+    // README quotes that line: it must be what this binary prints.
+    const quoted = /`hb shim status --socket …` says `pid N: (shim loaded, protocol \d+; capture idle);/.exec(readFileSync(join(ROOT, "README.md"), "utf8"));
+    expect(quoted).not.toBeNull();
+    expect(r.stdout).toContain(`pid ${server.pid}: ${quoted![1]}`);
   }, 60_000);
 });
 

@@ -48,7 +48,7 @@ describe("hb verify", () => {
   test("prepare records each file's CRC32C; a list recorded with BLAKE2b by an older hb is still checked with it", async () => {
     await using tmp = tempDir("verify-algo");
     const dest = await backupOf(tmp.path, true);
-    const listPath = join(dest, ".hb", "hashes.json");
+    const listPath = join(dest, "hb_hashes.json");
     const list = JSON.parse(readFileSync(listPath, "utf8"));
     expect(list.a).toEqual({ type: "file", size: 100_000, crc32c: crc32c(readFileSync(join(dest, "a"))).toString(16).padStart(8, "0") });
     const blake = (path: string) => new Bun.CryptoHasher("blake2b256").update(readFileSync(join(dest, path))).digest("hex");

@@ -1,9 +1,10 @@
 // The destination fills up (a small tmpfs) while hb backs up a MariaDB under write load: once while the copy
 // writes, once with room for the copy but not for the copy and the journal together. Each time hb fails with
-// a message naming the cause, exit 8 (a copy) or 9 (the journal); the server keeps committing within 1 s,
+// a message naming the cause, exit 8 (a copy) or 9 (the journal), and removes what it wrote (the disk is
+// empty again); the server keeps committing within 1 s,
 // holds no backup lock, its capture has ended, its tables check OK, and the next backup (with room) works.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { assertNoBackupLock, assertTablesOk, captureStatus, installLockInfo } from "../helpers/faults";
 import { HB, run, tempDir } from "../helpers/harness";
@@ -66,6 +67,7 @@ describe("destination disk full", () => {
     expect(r.stderr).toMatch(/no space left on device \(ENOSPC\)/i);
     expect(r.stderr).toMatch(/copying \/\S+ failed|cannot create \S+/);
     expect(r.code).toBe(8);
+    expect(readdirSync(disk.path)).toEqual([]); // what the failed backup wrote is gone: the disk has room again
     await serverUnharmed(failedAt);
   }, 300_000);
 
@@ -77,6 +79,7 @@ describe("destination disk full", () => {
     const failedAt = performance.now();
     expect(r.stderr).toMatch(/no space left on device \(ENOSPC\)|could not write the journal.*\(no space left on device/i);
     expect([8, 9]).toContain(r.code!);
+    expect(readdirSync(disk.path)).toEqual([]);
     await serverUnharmed(failedAt);
   }, 300_000);
 });

@@ -111,6 +111,7 @@ describe("a long query blocks BLOCK_DDL", () => {
     await assertTablesOk(server, TABLES);
     const dest = join(tmp.path, "kill");
     const prepare = await run([HB, "prepare", dest], { timeoutMs: 300_000 });
+    if (prepare.code !== 0) console.error(prepare.stderr);
     expect(prepare.code).toBe(0);
     await using copy = await startMariaDB({ datadir: dest, binlog: false, serverId: 2 });
     await assertTablesOk(copy, TABLES);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { recordPath } from "../../src/dest";
 import { HB, run, SHIM, spawnBg, tempDir, waitFor } from "../helpers/harness";
 import { compareTrees } from "../helpers/tree";
 import { buildWriter, readCounter } from "../oracle/build-writer";
@@ -76,7 +77,7 @@ describe("hb prepare of the raw oracle's backup SIGKILLed, then run again", () =
       const again = await prepare(dest);
       expect({ point, code: again.code }).toEqual({ point, code: 0 });
       expect({ point, diffs: await compareTrees(join(dest, "t0"), join(reference, "t0")) }).toEqual({ point, diffs: [] });
-      expect(readFileSync(join(dest, ".hb", "hashes.json"), "utf8")).toBe(readFileSync(join(reference, ".hb", "hashes.json"), "utf8"));
+      expect(readFileSync(recordPath(dest, "hashes"), "utf8")).toBe(readFileSync(recordPath(reference, "hashes"), "utf8"));
       expect((await run([HB, "verify", dest])).code).toBe(0);
       await run(["rm", "-rf", dest]);
     }

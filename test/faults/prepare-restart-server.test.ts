@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { readState, workDir } from "../../src/dest";
 import { processesUsing } from "../../src/dest/in-use";
 import { HB, run, spawnBg, tempDir, waitFor } from "../helpers/harness";
 import { sysbenchPrepare, sysbenchRun } from "../helpers/load";
@@ -84,7 +85,7 @@ describe("hb prepare of a server backup SIGKILLed, then run again", () => {
       const dest = await fresh(`killed-${point.replace(":", "-")}`);
       const killed = await prepare(dest, { HB_PREPARE_KILL: point });
       expect(killed.signal).toBe("SIGKILL");
-      expect(readFileSync(join(dest, ".hb", "state"), "utf8")).toBe("preparing\n");
+      expect(readState(dest)).toBe("preparing");
       await rerunAndCompare(dest);
     }, 300_000);
 
@@ -95,7 +96,7 @@ describe("hb prepare of a server backup SIGKILLed, then run again", () => {
       expect(killed.signal).toBe("SIGKILL");
       await gone(serversOn(dest)); // the parent-death signal
       expect(processesUsing(dest)).toEqual([]);
-      const record = JSON.parse(readFileSync(join(dest, ".hb", "recovery-server"), "utf8"));
+      const record = JSON.parse(readFileSync(join(workDir(dest), "recovery-server"), "utf8"));
       expect(existsSync(record.run)).toBe(true); // its private directory outlived it…
       await rerunAndCompare(dest);
       expect(existsSync(record.run)).toBe(false); // …until the next prepare
@@ -129,7 +130,7 @@ describe("hb prepare stopped by SIGTERM while the recovery server runs", () => {
     const stderr = new Response(hb.stderr as ReadableStream).text();
     await waitFor(() => serversOn(dest).length === 1, { what: "the recovery server", timeoutMs: 120_000 });
     const [server] = serversOn(dest);
-    const run_ = JSON.parse(readFileSync(join(dest, ".hb", "recovery-server"), "utf8")).run;
+    const run_ = JSON.parse(readFileSync(join(workDir(dest), "recovery-server"), "utf8")).run;
     hb.kill("SIGTERM");
     expect(await hb.exited).toBe(130);
     expect(await stderr).toContain("interrupted by SIGTERM");

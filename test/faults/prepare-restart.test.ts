@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readState, recordPath } from "../../src/dest";
 import { FL } from "../../src/prepare/falloc";
 import { KILL_POINTS } from "../../src/prepare/fault";
 import { HB, run, tempDir } from "../helpers/harness";
@@ -87,12 +88,16 @@ async function fresh(name: string): Promise<string> {
 
 const prepare = (dest: string, kill?: string) => run([HB, "prepare", dest], { env: kill ? { HB_PREPARE_KILL: kill } : {}, timeoutMs: 60_000 });
 
+/** The prepared tree, hb's own records left out. */
+const tree = (dest: string) => Object.fromEntries(Object.entries(snapshot(dest)).filter(([path]) => !path.startsWith("hb_")));
+const hashList = (dest: string) => readFileSync(recordPath(dest, "hashes"), "utf8");
+
 /** DEST is prepared exactly as the uninterrupted prepare left its copy, and hb verify agrees. */
 async function assertAsReference(dest: string): Promise<void> {
-  expect(snapshot(dest)).toEqual(reference.tree);
-  expect(readFileSync(join(dest, ".hb", "hashes.json"), "utf8")).toBe(reference.hashes);
-  expect(readFileSync(join(dest, ".hb", "state"), "utf8")).toBe("prepared\n");
-  expect(readdirSync(join(dest, ".hb")).sort()).toEqual(["hashes.json", "journal", "manifest.json", "state"]);
+  expect(tree(dest)).toEqual(reference.tree);
+  expect(hashList(dest)).toBe(reference.hashes);
+  expect(readState(dest)).toBe("prepared");
+  expect(readdirSync(dest).filter((n) => n.startsWith("hb_") || n === ".hb").sort()).toEqual(["hb_hashes.json", "hb_manifest.json", "hb_state.txt"]);
   const verify = await run([HB, "verify", dest]);
   expect(verify.stderr).toContain("entries verified");
   expect(verify.code).toBe(0);
@@ -103,7 +108,7 @@ beforeAll(async () => {
   const dest = await fresh("reference");
   const r = await prepare(dest);
   expect(r.code).toBe(0);
-  reference = { tree: snapshot(dest), hashes: readFileSync(join(dest, ".hb", "hashes.json"), "utf8") };
+  reference = { tree: tree(dest), hashes: hashList(dest) };
 });
 
 afterAll(() => tmp[Symbol.dispose]());
@@ -142,7 +147,8 @@ async function killEvery(point: string, after?: string): Promise<number> {
       return killed;
     }
     expect(first.signal).toBe("SIGKILL");
-    expect(readFileSync(join(dest, ".hb", "state"), "utf8")).not.toBe("prepared\n");
+    const state = readState(dest);
+    expect(state).toBe(point === "seal" ? "prepared" : "preparing"); // "prepared" only once everything is on disk
     killed++;
     if (after) {
       const second = await prepare(dest, after); // killed again, early in the re-run
@@ -151,13 +157,13 @@ async function killEvery(point: string, after?: string): Promise<number> {
     const again = await prepare(dest);
     if (again.code !== 0) console.error(again.stderr);
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain("was interrupted");
+    expect(again.stderr).toContain(state === "preparing" ? "was interrupted" : "already prepared");
     await assertAsReference(dest);
   }
 }
 
 describe("hb prepare SIGKILLed, then run again", () => {
-  const expected: Record<string, number> = { tree: 14, write: 11, trunc: 4, falloc: 10, chmod: 8, move: 10, hash: 10, phase: 6, done: 6, recover: 0, recovered: 0 };
+  const expected: Record<string, number> = { tree: 14, write: 11, trunc: 4, falloc: 10, chmod: 8, move: 10, hash: 10, phase: 6, done: 6, recover: 0, recovered: 0, seal: 1 };
   for (const point of KILL_POINTS)
     test(`at every ${point}: the same result as a prepare never interrupted`, async () => {
       const killed = await killEvery(point);

@@ -96,8 +96,14 @@ export function hbPausedAt(server: Server, dest: string, point: string, extra: s
 }
 
 /** Starts `hb backup ARGS` with HB_DEBUG_SYNC=point and waits for it to say it paused there. */
-export async function hbBackupPausedAt(args: string[], point: string): Promise<PausedHb> {
-  const proc = spawnBg([HB, "backup", ...args], {
+export function hbBackupPausedAt(args: string[], point: string): Promise<PausedHb> {
+  return hbPausedAtPoint(["backup", ...args], point);
+}
+
+/** Starts `hb ARGS` (any command) with HB_DEBUG_SYNC=point ("restore-entry:8" for the 8th time) and waits for
+ * it to say it paused there. */
+export async function hbPausedAtPoint(args: string[], point: string): Promise<PausedHb> {
+  const proc = spawnBg([HB, ...args], {
     env: { HB_DEBUG_SYNC: point },
     stderr: "pipe",
   });

@@ -176,6 +176,9 @@ describe("bad durations and sizes are usage errors (exit 2) before anything happ
     [["--safe-slave-backup-timeout", "soon"], 'invalid --safe-slave-backup-timeout "soon"'],
     [["--throttle", "fast"], 'invalid --throttle "fast"'],
     [["--ring", "0"], 'invalid --ring "0": must be more than 0'],
+    [["--ring", "1"], 'invalid --ring "1": the shim\'s ring is 4M to 256M'], // was raised to 4 MiB silently
+    [["--ring", "4095K"], 'invalid --ring "4095K": the shim\'s ring is 4M to 256M'],
+    [["--ring", "257M"], 'invalid --ring "257M": the shim\'s ring is 4M to 256M'], // was lowered to 256 MiB silently
     [["--parallel", "0"], 'invalid --parallel "0"'],
   ];
   for (const [args, message] of cases)

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { lstatSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { Manifest } from "../../src/manifest";
+import type { Manifest } from "../../src/dest/manifest";
 import { flipByte } from "../helpers/damage";
 import { HB, run, tempDir } from "../helpers/harness";
 import { sysbenchPrepare, sysbenchRun } from "../helpers/load";

@@ -89,7 +89,7 @@ describe("faults", () => {
     hb.kill("SIGKILL");
     await hb.exited;
     const killedAt = Date.now();
-    // With its drain gone the ring fills: the shim ends the capture after max_wait (2 s) or the lease (5 s).
+    // With its drain gone the ring fills: the shim ends the capture after max_wait (0.5 s) or the lease (5 s).
     await waitFor(() => captureState(churn.pid).state !== "active", { what: "the capture to end by itself", timeoutMs: 15_000 });
     const endedAfter = Date.now() - killedAt;
     expect(endedAfter).toBeLessThan(8_000);
@@ -149,6 +149,6 @@ describe("faults", () => {
     expect(code).toBe(0);
     expect(["failed", "expired"]).toContain(state.state);
     const worst = Number(/worst_us (\d+)/.exec(out)![1]);
-    expect(worst).toBeLessThan(3_000_000); // the ring fills within ms; a writer then waits at most max_wait (2 s)
+    expect(worst).toBeLessThan(3_000_000); // the ring fills within ms; a writer then waits at most max_wait (0.5 s)
   }, 60_000);
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { JournalBuilder } from "../../src/journal/builder";
 import { crc32c } from "../../src/journal/crc32c";
 import { BIND_NEW, BIND_OUTSIDE, RecType } from "../../src/journal/format";
-import type { Manifest, ManifestCopy, ManifestListing, ManifestRoot } from "../../src/manifest";
+import type { Manifest, ManifestCopy, ManifestListing, ManifestRoot } from "../../src/dest/manifest";
 
 export const DIR = 0o040000, REG = 0o100000, LNK = 0o120000;
 export { BIND_NEW as NEW, BIND_OUTSIDE as OUTSIDE };
