@@ -1,7 +1,8 @@
 // hb prepare: turn a finished backup into a datadir (replay the journal over the copy).
 import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
-import { readManifest, sealDest } from "../dest";
+import { sealDest } from "../dest";
+import { killPoint } from "../prepare/fault";
 import { applyOutputArgs, outputArgs, printJson } from "./_shared";
 
 export default defineCommand({
@@ -28,20 +29,13 @@ export default defineCommand({
     const options = { json: args.json === true, quiet: args.quiet === true };
     applyOutputArgs(options);
     const { prepareBackup } = await import("../prepare");
-    const { finishServerPrepare, recoveryServer } = await import("../prepare/server");
+    const { recoveryServer } = await import("../prepare/server");
     const mode = args.recover === true ? "always" : args.recover === false ? "never" : "auto";
     const recovery = recoveryServer(args.dest, mode, args["defaults-extra-file"]);
-    const result = await prepareBackup(args.dest, { ...options, recoveryFollows: recovery !== undefined });
-    // A prepared backup whose recovery failed gets it now (prepare/server.ts recoveryPending).
-    const finish = !result.alreadyPrepared || recovery !== undefined;
-    let server = {};
-    if (finish && readManifest(result.dest).kind === "mariadb") server = await finishServerPrepare(result.dest, recovery);
-    if (finish) {
-      const { recordHashes } = await import("../verify/hashes");
-      recordHashes(result.dest, result.unchanged); // what hb verify checks against, taken after recovery changed the files
-    }
+    const result = await prepareBackup(args.dest, { ...options, recoveryServer: recovery });
+    killPoint("seal");
     sealDest(result.dest, { keepJournal: args["keep-journal"] === true }); // also finishes a seal a killed run left
     const { unchanged: _, ...shown } = result;
-    if (options.json) printJson({ ...shown, ...server });
+    if (options.json) printJson(shown);
   },
 });

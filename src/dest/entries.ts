@@ -18,11 +18,14 @@ const RECORDS = new Set([
 /** True for the backup's own records: `.hb`, hb's `hb_*` files, XtraBackup's `xtrabackup_*` files, `backup-my.cnf`. */
 export const isBackupRecord = (name: string) => RECORDS.has(name);
 
-/** Throws unless DEST holds only the backup's records, none of them named like an entry of the tree. */
-export function checkDestLayout(dest: string, treeTop: Iterable<string>): void {
+/**
+ * Throws unless DEST holds only the backup's records and `moved` (top-level entries of the tree an earlier,
+ * interrupted prepare already moved in), none of them named like an entry of `treeTop` still to come.
+ */
+export function checkDestLayout(dest: string, treeTop: Iterable<string>, moved: ReadonlySet<string> = new Set()): void {
   const present = new Set(readdirSync(dest));
   for (const name of present)
-    if (!isBackupRecord(name))
+    if (!isBackupRecord(name) && !moved.has(name))
       throw new HbError("destination", `${dest} contains ${name}, which is not part of the backup`, "move it elsewhere and run prepare again");
   for (const name of treeTop)
     if (isBackupRecord(name) || present.has(name))

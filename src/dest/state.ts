@@ -1,6 +1,6 @@
 // The backup's state says how far it got (copying → complete → preparing → prepared), written durably at each
-// step, so that prepare can tell a finished backup from an interrupted one; prepare only starts from
-// `complete`, and a prepare that was interrupted leaves a backup that must be taken again.
+// step, so that prepare can tell a finished backup from an interrupted one; prepare starts from `complete`,
+// and from `preparing` it finishes what an interrupted prepare began (src/prepare/progress.ts).
 import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { HbError } from "../errors";
@@ -36,18 +36,13 @@ export function writeState(dest: string, state: BackupState, where: "working" | 
   fsyncPath(dirname(file)); // the rename itself on disk
 }
 
-/** "complete" (prepare it) or "prepared" (nothing to do); anything else is an error. */
-export function checkState(dest: string): "complete" | "prepared" {
+/** "complete" (prepare it), "preparing" (finish preparing it) or "prepared" (nothing to do); anything else is an error. */
+export function checkState(dest: string): "complete" | "preparing" | "prepared" {
   const state = readState(dest);
-  if (state === "complete" || state === "prepared") return state;
+  if (state === "complete" || state === "preparing" || state === "prepared") return state;
   if (state === undefined) {
     if (!existsSync(recordPath(dest, "manifest"))) throw new HbError("damaged", `${dest} is not an hb backup (no ${recordName("manifest")})`);
     throw new HbError("damaged", `backup at ${dest} is incomplete (no ${recordName("state")}): take a new one`);
   }
-  if (state === "preparing")
-    throw new HbError(
-      "damaged",
-      `an earlier prepare of ${dest} was interrupted: the backup is partly replayed and cannot be used; take a new one`,
-    );
   throw new HbError("damaged", `backup at ${dest} is incomplete (state: ${state}): the backup did not finish; take a new one`);
 }

@@ -33,18 +33,24 @@ function move(fd: number, src: number, dst: number, len: number): void {
   else for (let k = Math.floor((len - 1) / CHUNK) * CHUNK; k >= 0; k -= CHUNK) step(k);
 }
 
-export function applyFalloc(fd: number, mode: number, off: number, len: number): void {
+/** Collapse and insert move bytes: applied twice they are not applied once (replay.ts checkpoints them). */
+export const shifts = (mode: number) => (mode & (FL.COLLAPSE_RANGE | FL.INSERT_RANGE)) !== 0;
+
+/** `moved` is called between a collapse's or insert's move of bytes and its change of size. */
+export function applyFalloc(fd: number, mode: number, off: number, len: number, moved?: () => void): void {
   const size = fstatSync(fd).size;
   const end = off + len;
   if (mode & FL.PUNCH_HOLE) return zeroRange(fd, off, Math.min(end, size)); // always with KEEP_SIZE
   if (mode & FL.COLLAPSE_RANGE) {
     // The range is removed and what follows moves down (the kernel refuses a range reaching EOF).
     if (end < size) move(fd, end, off, size - end);
+    moved?.();
     return ftruncateSync(fd, Math.max(off, size - len));
   }
   if (mode & FL.INSERT_RANGE) {
     // A hole of len bytes is inserted at off and what follows moves up.
     if (off < size) move(fd, off, end, size - off);
+    moved?.();
     ftruncateSync(fd, size + len);
     return zeroRange(fd, off, Math.min(end, size));
   }

@@ -1,12 +1,16 @@
 // The content pass of step 7: one sequential walk of the journal, applying each WRITE/TRUNC/FALLOC to the
 // baseline of the file incarnation it is about, if its position is in that file's replay span. A file whose
 // copy's CRC32C is known keeps it up to date through its writes, so the hash list need not read it again.
+// Run again over a file a killed run partly replayed, the walk gives the same file (docs/prepare.md,
+// "Interrupted and run again"); the records that move bytes (collapse, insert) are made so by a checkpoint.
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import type { Crc } from "../journal/crc-native";
 import { crcAfterChange } from "../journal/crc32c-change";
 import { RecType } from "../journal/format";
 import { contentRecords } from "../journal/reader";
-import { applyFalloc } from "./falloc";
+import { applyFalloc, shifts } from "./falloc";
+import { killPoint } from "./fault";
+import { beforeShift } from "./shift-checkpoint";
 
 export interface ReplayTarget {
   path: string; // absolute
@@ -18,6 +22,7 @@ export interface ReplayTarget {
 export interface ReplayStats {
   records: number; // applied
   bytes: number; // WRITE bytes applied
+  kinds: { writes: number; truncates: number; fallocates: number }; // records applied, by type
   touched: Set<string>; // paths written
   crcs: Map<string, number>; // touched paths whose CRC32C after the replay is known without reading them
 }
@@ -69,9 +74,12 @@ function write(fd: number, off: number, data: Uint8Array, file: { size: number; 
   for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done, off + done);
 }
 
-/** Applies the journal; `crc` carries the CRC32C of targets with a `copy` through their writes. */
-export function replayJournal(journal: string, targets: ReadonlyMap<string, readonly ReplayTarget[]>, crc?: Crc): ReplayStats {
-  const stats: ReplayStats = { records: 0, bytes: 0, touched: new Set(), crcs: new Map() };
+/**
+ * Applies the journal; `crc` carries the CRC32C of targets with a `copy` through their writes (only over
+ * baselines no earlier run has replayed into). `checkpoints` is the directory of the collapse/insert checkpoints.
+ */
+export function replayJournal(journal: string, targets: ReadonlyMap<string, readonly ReplayTarget[]>, checkpoints: string, crc?: Crc): ReplayStats {
+  const stats: ReplayStats = { records: 0, bytes: 0, kinds: { writes: 0, truncates: 0, fallocates: 0 }, touched: new Set(), crcs: new Map() };
   const files = new Map<string, { size: number; crc: number } | undefined>(); // undefined: no longer known
   const fds = new Descriptors(64);
   try {
@@ -83,12 +91,21 @@ export function replayJournal(journal: string, targets: ReadonlyMap<string, read
       const file = files.get(t.path);
       if (r.type === RecType.WRITE) {
         if (file && r.off + r.data.length > file.size) files.set(t.path, undefined); // grows: hashed at the end
+        killPoint("write", () => write(fd, r.off, r.data.subarray(0, r.data.length >> 1), undefined));
         write(fd, r.off, r.data, files.get(t.path), crc);
         stats.bytes += r.data.length;
+        stats.kinds.writes++;
+      } else if (r.type === RecType.TRUNC) {
+        files.set(t.path, undefined); // a size change: hashed at the end
+        killPoint("trunc");
+        ftruncateSync(fd, r.off);
+        stats.kinds.truncates++;
       } else {
         files.set(t.path, undefined); // a size change or a hole: hashed at the end
-        if (r.type === RecType.TRUNC) ftruncateSync(fd, r.off);
-        else applyFalloc(fd, r.mode, r.off, r.count);
+        if (shifts(r.mode)) beforeShift(fd, checkpoints, r.pos);
+        else killPoint("falloc");
+        applyFalloc(fd, r.mode, r.off, r.count, () => killPoint("falloc"));
+        stats.kinds.fallocates++;
       }
       stats.records++;
       stats.touched.add(t.path);

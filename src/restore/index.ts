@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { debugSync } from "../backup/debug-sync";
+import { refuseInUse } from "../dest/in-use";
 import { HbError } from "../errors";
 import { fsyncPath } from "../fsync-tree";
 import { log } from "../log";
@@ -78,6 +79,7 @@ export function restoreBackup(destArg: string, o: RestoreOptions): RestoreResult
   const dest = resolve(destArg);
   const state = readState(dest) ?? "not a backup";
   if (state !== "prepared") throw new HbError("damaged", `${dest} is not prepared (state: ${state})`, `run hb prepare ${destArg} first`);
+  refuseInUse(dest, "restore from");
   const manifest = readManifest(dest);
   const { datadir, wants } = targetSettings(o);
   const placement = placementOf(readLayoutRecord(dest), datadir, o.defaultsFile ? wants : undefined, o.tablesInDatadir === true);

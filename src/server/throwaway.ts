@@ -1,5 +1,7 @@
 // A server of our own on a datadir, for crash recovery in prepare and for verify --server: no network, no
-// binlog, no replication, a private socket and error log, and a clean shutdown at the end.
+// binlog, no replication, a private socket and error log, and a clean shutdown at the end. It never outlives
+// hb (docs/prepare.md, "Nothing of prepare outlives it"): the kernel kills it when hb dies (setpriv's
+// parent-death signal), it runs in its own process group, and every way out of hb kills that group.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,22 +27,62 @@ export interface Throwaway {
   socket: string;
 }
 
+/** The server's pid and private directory, for a caller that records them where a later run can find them. */
+export interface Spawned {
+  pid: number;
+  run: string;
+}
+
+/**
+ * What runs the server: setpriv (util-linux) arms the parent-death signal, and as root also switches to the
+ * datadir's owner itself (a credential change later, in mariadbd --user, would disarm it). Without setpriv, the
+ * server only dies with hb on the ways out hb sees; a later prepare still finds it (src/prepare/leftover.ts).
+ */
+function launcher(datadir: string): { prefix: string[]; user: string[] } {
+  const st = statSync(datadir);
+  const root = process.getuid?.() === 0;
+  const setpriv = process.env.HB_TEST_NO_SETPRIV ? null : Bun.which("setpriv"); // tests play a system without it
+  if (!setpriv) return { prefix: [], user: root ? [`--user=${st.uid === 0 ? "root" : st.uid}`] : [] };
+  const become = root && st.uid !== 0 ? [`--reuid=${st.uid}`, `--regid=${st.gid}`, "--clear-groups"] : [];
+  return { prefix: [setpriv, ...become, "--pdeathsig", "KILL", "--"], user: root && st.uid === 0 ? ["--user=root"] : [] };
+}
+
+const running = new Set<number>(); // process groups of the servers still running
+
+/** SIGKILL to a server's whole process group; nothing when it is gone already. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {}
+}
+
+let exitHook = false;
+/** The last way out: whatever is still running when hb exits is killed with it. */
+function killAllAtExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on("exit", () => {
+    for (const pid of running) killGroup(pid);
+  });
+}
+
 /** Starts `serverPath` on `datadir`, runs `fn` once it accepts connections, shuts it down cleanly. */
 export async function withThrowawayServer<T>(
   serverPath: string,
   datadir: string,
   what: string,
   fn: (s: Throwaway) => Promise<T>,
-  { extraArgs = [] as string[], timeoutMs = 600_000 } = {},
+  { extraArgs = [] as string[], timeoutMs = 600_000, onSpawn = (_: Spawned) => {} } = {},
 ): Promise<T> {
   const run = mkdtempSync(join(tmpdir(), "hb-server-"));
-  // As root, run it as the datadir's owner (mariadbd takes a uid too); otherwise it runs as us.
-  const owner = statSync(datadir).uid;
-  const user = process.getuid?.() === 0 ? [`--user=${owner === 0 ? "root" : owner}`] : [];
+  // As root, run it as the datadir's owner; otherwise it runs as us.
+  const { prefix, user } = launcher(datadir);
   const cnf = join(datadir, "backup-my.cnf");
   const errFile = join(run, "server.err"); // a name without an extension would get ".err" added
+  killAllAtExit();
   const proc = Bun.spawn(
     confinedCommand(datadir, [
+      ...prefix,
       serverPath,
       ...(existsSync(cnf) ? [`--defaults-file=${cnf}`] : ["--no-defaults"]),
       `--datadir=${datadir}`,
@@ -58,15 +100,27 @@ export async function withThrowawayServer<T>(
       "--innodb-buffer-pool-dump-at-shutdown=0",
       ...extraArgs,
     ]),
-    { stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "" } },
+    // detached: its own session and process group, which a Ctrl-C at hb's terminal does not reach
+    { stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "" }, detached: true },
   );
+  running.add(proc.pid);
+  let ended = false; // exitCode stays null when a signal ended it
+  void proc.exited.then(() => (ended = true));
+  let signalled: string | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled = signal;
+    if (!ended) killGroup(proc.pid);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const stderr = new Response(proc.stderr).text();
   const errLog = () => (existsSync(errFile) ? readFileSync(errFile, "utf8") : "");
-  const tail = async () => (errLog() || (proc.exitCode !== null ? await stderr : "")).split("\n").slice(-15).join("\n");
+  const tail = async () => (errLog() || (ended ? await stderr : "")).split("\n").slice(-15).join("\n");
   try {
+    onSpawn({ pid: proc.pid, run });
     const deadline = Date.now() + timeoutMs;
     while (!/ready for connections/.test(errLog())) {
-      if (proc.exitCode !== null || Date.now() > deadline)
+      if (ended || Date.now() > deadline)
         throw missingPluginError(what, errLog()) ?? new HbError("damaged", `${what}: the server did not start on ${datadir}`, await tail());
       await Bun.sleep(50);
     }
@@ -75,9 +129,16 @@ export async function withThrowawayServer<T>(
     const code = await proc.exited;
     if (code !== 0) throw missingPluginError(what, errLog()) ?? new HbError("damaged", `${what}: the server on ${datadir} exited with ${code}`, await tail());
     return result;
+  } catch (e) {
+    // The server died of the signal hb passed on, whatever the error it caused.
+    if (signalled) throw new HbError("interrupted", `${what}: interrupted by ${signalled}; the server on ${datadir} was killed`);
+    throw e;
   } finally {
-    if (proc.exitCode === null) proc.kill("SIGKILL");
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (!ended) killGroup(proc.pid);
     await proc.exited;
+    running.delete(proc.pid);
     rmSync(run, { recursive: true, force: true });
   }
 }

@@ -5,6 +5,8 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync, lstatSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { isBackupRecord, recordPath, recordWritePath } from "../dest";
+import { fsyncPath } from "../fsync-tree";
+import { killPoint } from "../prepare/fault";
 import { crcHex, knownCrc, type Unchanged } from "../prepare/unchanged";
 import { crcApi } from "../shim/crc-ffi";
 
@@ -60,6 +62,7 @@ export function hashTree(dest: string, bytesPerSec = 0, algo: Algo = "crc32c", u
         walk(path);
       } else if (st.isSymbolicLink()) out[path] = { type: "symlink", target: readlinkSync(join(dest, path)) };
       else if (st.isFile()) {
+        killPoint("hash");
         const size = Number(st.size);
         if (algo === "blake2b") out[path] = { type: "file", size, hash: hashFile(join(dest, path), buf, pace, algo) };
         else out[path] = { type: "file", size, crc32c: knownCrc(unchanged, st) ?? hashFile(join(dest, path), buf, pace, algo) };
@@ -70,10 +73,12 @@ export function hashTree(dest: string, bytesPerSec = 0, algo: Algo = "crc32c", u
   return out;
 }
 
+/** Writes the list whole or not at all, durably: prepare records its hashes phase done after it. */
 export function recordHashes(dest: string, unchanged?: Unchanged): number {
   const hashes = hashTree(dest, 0, "crc32c", unchanged);
   const file = recordWritePath(dest, "hashes");
   writeFileSync(`${file}.tmp`, JSON.stringify(hashes), { mode: 0o600 });
+  fsyncPath(`${file}.tmp`);
   renameSync(`${file}.tmp`, file);
   return Object.keys(hashes).length;
 }

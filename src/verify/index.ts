@@ -2,6 +2,7 @@
 // prepared has its journal validated and its copies checked against the manifest. Exit 11 on a difference.
 import { resolve } from "node:path";
 import { copyProblem } from "../copy/check";
+import { refuseInUse } from "../dest/in-use";
 import { HbError } from "../errors";
 import { validateJournal } from "../journal/reader";
 import { log } from "../log";
@@ -19,6 +20,7 @@ export interface VerifyResult {
 export async function verifyBackup(destArg: string, o: { throttleBytesPerSec?: number; server?: boolean } = {}): Promise<VerifyResult> {
   const dest = resolve(destArg);
   const state = readState(dest);
+  if (state !== undefined) refuseInUse(dest, "verify"); // what a process changes meanwhile cannot be checked
   if (state === "prepared") {
     const want = readHashes(dest);
     if (!want) throw new HbError("damaged", `${dest}: its hash list (${recordPath(dest, "hashes")}) is missing or unreadable: nothing to verify against`);

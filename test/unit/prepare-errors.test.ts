@@ -99,12 +99,6 @@ describe("prepare refuses what is not a finished backup", () => {
     await refused(dest, 10, `backup at ${dest} is incomplete (state: copying): the backup did not finish; take a new one`);
   });
 
-  test("state preparing: an earlier prepare was interrupted", async () => {
-    const { t, b, dest } = setup();
-    using _ = t;
-    b.finish({ state: "preparing" });
-    await refused(dest, 10, "an earlier prepare", "was interrupted");
-  });
 
   test("a manifest that is not JSON, and one with a copy outside .hb/data", async () => {
     const { t, b, dest } = setup();
@@ -215,7 +209,7 @@ describe("prepare refuses a backup whose copier missed something, naming the pat
 });
 
 describe("a prepare that fails while it changes DEST", () => {
-  test("leaves the backup marked preparing, and a later prepare refuses it", async () => {
+  test("leaves the backup marked preparing, and a later prepare finishes it once the cause is gone", async () => {
     const { t, b, dest } = setup();
     using _ = t;
     b.finish();
@@ -229,7 +223,10 @@ describe("a prepare that fails while it changes DEST", () => {
     expect(caught).toBeInstanceOf(HbError);
     expect((caught as HbError).kind).toBe("io");
     expect(readFileSync(join(dest, ".hb", "state"), "utf8")).toBe("preparing\n");
-    await refused(dest, 10, "was interrupted");
+    rmSync(join(dest, ".hb", "tree"));
+    const again = await prepareBackup(dest, { quiet: true });
+    expect(again.resumedAfter).toBe("none");
+    expect(snapshot(dest)).toEqual({ d: "dir 755", f: 'file 644 "content"' });
   });
 });
 

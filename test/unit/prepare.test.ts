@@ -16,7 +16,7 @@ function setup(): { t: ReturnType<typeof tempDir>; b: Backup; dest: string } {
 }
 
 describe("prepare", () => {
-  test("(a) a plain copy with no records becomes the tree; .hb keeps only journal, manifest and state", async () => {
+  test("(a) a plain copy with no records becomes the tree; .hb keeps only journal, manifest, state and the hash list", async () => {
     const { t, b, dest } = setup();
     using _ = t;
     b.list(R, DIR | 0o755, [
@@ -30,7 +30,7 @@ describe("prepare", () => {
     const r = await prepareBackup(dest, { quiet: true });
     expect(snapshot(dest)).toEqual({ a: file(0o644, "alpha"), d: dir(0o750), "d/b": file(0o600, "beta") });
     expect(r).toMatchObject({ dest, files: 2, dirs: 1, symlinks: 0, records: 0, replayedBytes: 0, alreadyPrepared: false });
-    expect(readdirSync(join(dest, ".hb")).sort()).toEqual(["journal", "manifest.json", "state"]);
+    expect(readdirSync(join(dest, ".hb")).sort()).toEqual(["hashes.json", "journal", "manifest.json", "state"]);
     expect(readFileSync(join(dest, ".hb", "state"), "utf8")).toBe("prepared\n");
   });
 
