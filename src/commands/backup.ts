@@ -4,6 +4,8 @@ import { hbMeta } from "../cli/usage";
 import { HbError } from "../errors";
 import { checkDebugSync } from "../backup/debug-sync";
 import type { KillLongQueriesOptions } from "../locks/kill-long-queries";
+import { isS3Url } from "../s3/layout";
+import { refuseS3Args, s3BackupArgs } from "../s3/args";
 import { applyOutputArgs, connectionArgs, connectionFlags, outputArgs, parseDurationArg, parseIntegerArg, parsePositiveSizeArg, parseRateArg, printJson } from "./_shared";
 
 export default defineCommand({
@@ -13,7 +15,7 @@ export default defineCommand({
     example: "hb backup --socket /run/mysqld/mysqld.sock --throttle 100M /backups/today",
   }),
   args: {
-    dest: { type: "positional", required: true, description: "Backup directory (created; must be empty)" },
+    dest: { type: "positional", required: true, description: "Backup directory (created; must be empty), or s3://BUCKET/PREFIX/NAME (docs/s3.md)" },
     raw: { type: "boolean", description: "Back up a directory written by a process running with the shim, without SQL" },
     source: { type: "string", valueHint: "dir", description: "Directory to back up (raw mode)" },
     pid: { type: "string", valueHint: "pid", description: "Process that writes --source, started with the shim preloaded (raw mode)" },
@@ -40,32 +42,54 @@ export default defineCommand({
     exclude: { type: "string", valueHint: "globs", description: "Leave out these db/table globs, comma-separated" },
     // citty reads --no-X as X=false: the flag is declared as what it turns off.
     "space-check": { type: "boolean", description: "Check that DEST has room for the data and a journal estimate (--no-space-check skips it)", default: true },
+    ...s3BackupArgs,
     ...connectionArgs,
     ...outputArgs,
   },
   async run({ args }) {
     checkDebugSync();
-    if (!args.raw) return runServer(args);
-    if (args.source === undefined || args.pid === undefined) {
-      throw new HbError("usage", "--raw needs --source DIR and --pid PID");
+    if (isS3Url(args.dest)) return toS3(args);
+    refuseS3Args(args, "a directory");
+    if (args.compress) throw new HbError("usage", "--compress goes with an s3:// destination");
+    if (!args.raw) {
+      const result = await runServer(args);
+      if (args.json) printJson(result);
+      return;
     }
-    const options = {
-      dest: args.dest,
-      source: args.source,
-      pid: parseIntegerArg(args.pid, "--pid", 1, 2 ** 22),
-      throttleBytesPerSec: rawThrottle(args.throttle),
-      parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
-      gentle: parsePriority(args.priority),
-      ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
-      json: args.json === true,
-      quiet: args.quiet === true,
-    };
-    applyOutputArgs(options);
-    const { runRawBackup } = await import("../backup/raw");
-    const result = await runRawBackup(options);
-    if (options.json) printJson(result);
+    const result = await runRaw(args);
+    if (args.json) printJson(result);
   },
 });
+
+/** s3://: the backup into a staging directory, uploaded from there (src/s3/backup.ts). */
+// biome-ignore lint: citty's inferred args type
+async function toS3(args: any) {
+  applyOutputArgs(args);
+  const { s3Backup } = await import("../s3/cli");
+  const result = await s3Backup(args.dest, args, (dest) => (args.raw ? runRaw({ ...args, dest }) : runServer({ ...args, dest })));
+  if (args.json) printJson(result);
+}
+
+// biome-ignore lint: citty's inferred args type
+async function runRaw(args: any) {
+  if (args.source === undefined || args.pid === undefined) {
+    throw new HbError("usage", "--raw needs --source DIR and --pid PID");
+  }
+  const options = {
+    dest: args.dest,
+    source: args.source,
+    pid: parseIntegerArg(args.pid, "--pid", 1, 2 ** 22),
+    throttleBytesPerSec: rawThrottle(args.throttle),
+    parallel: parseIntegerArg(args.parallel, "--parallel", 1, 64),
+    gentle: parsePriority(args.priority),
+    ringBytes: parsePositiveSizeArg(args.ring, "--ring"),
+    json: args.json === true,
+    quiet: args.quiet === true,
+  };
+  applyOutputArgs(options);
+  const { runRawBackup } = await import("../backup/raw");
+  return runRawBackup(options);
+}
 
 /** Raw mode has no server to watch: no limit unless one is given. */
 function rawThrottle(value: string | undefined): number {
@@ -124,6 +148,5 @@ async function runServer(args: any) {
   };
   applyOutputArgs(options);
   const { runServerBackup } = await import("../backup/server");
-  const result = await runServerBackup(options);
-  if (options.json) printJson(result);
+  return runServerBackup(options);
 }

@@ -1,6 +1,8 @@
 // hb restore: put a prepared backup in place for a server (XtraBackup's copy-back and move-back).
 import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
+import { refuseS3Args, s3ReadArgs } from "../s3/args";
+import { isS3Url } from "../s3/layout";
 import { applyOutputArgs, outputArgs, printJson } from "./_shared";
 
 export default defineCommand({
@@ -10,7 +12,7 @@ export default defineCommand({
     example: "hb restore /backups/today --datadir /var/lib/mysql",
   }),
   args: {
-    dest: { type: "positional", required: true, description: "A prepared backup" },
+    dest: { type: "positional", required: true, description: "A prepared backup, or s3://BUCKET/PREFIX/NAME (downloaded, checked, prepared, moved into --datadir)" },
     datadir: { type: "string", valueHint: "dir", description: "Where the server's datadir goes (must be empty)" },
     "defaults-file": {
       type: "string",
@@ -19,11 +21,19 @@ export default defineCommand({
     },
     move: { type: "boolean", description: "Rename files instead of copying them (same filesystem; the backup is used up)" },
     "force-non-empty-directories": { type: "boolean", description: "Restore into a directory that already has files (none is overwritten)" },
+    ...s3ReadArgs,
     ...outputArgs,
   },
   async run({ args }) {
     const options = { json: args.json === true, quiet: args.quiet === true };
     applyOutputArgs(options);
+    if (isS3Url(args.dest)) {
+      const { s3Restore } = await import("../s3/cli");
+      const result = await s3Restore(args.dest, args);
+      if (options.json) printJson(result);
+      return;
+    }
+    refuseS3Args(args, "a directory");
     const { restoreBackup } = await import("../restore");
     const result = restoreBackup(args.dest, {
       datadir: args.datadir,

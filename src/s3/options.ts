@@ -13,14 +13,14 @@ import type { S3Location } from "./layout";
 export const s3Args = {
   "s3-endpoint": { type: "string", valueHint: "url", description: "S3-compatible store to use instead of AWS (e.g. http://127.0.0.1:8080)" },
   "s3-region": { type: "string", valueHint: "name", description: "Region to sign for (default: AWS_REGION, else us-east-1)" },
-  "s3-parallel": { type: "string", valueHint: "n", description: "Parts uploaded or downloaded at once, 1 to 64", default: "4" },
-  "s3-timeout": { type: "string", valueHint: "duration", description: "Cut a request when nothing has moved for this long", default: "30s" },
-  "s3-attempts": { type: "string", valueHint: "n", description: "Tries per request before hb gives up, 1 to 100", default: "8" },
+  "s3-parallel": { type: "string", valueHint: "n", description: "Parts uploaded or downloaded at once, 1 to 64 (default 4)" },
+  "s3-timeout": { type: "string", valueHint: "duration", description: "Cut a request when nothing has moved for this long (default 30s)" },
+  "s3-attempts": { type: "string", valueHint: "n", description: "Tries per request before hb gives up, 1 to 100 (default 8)" },
 } as const satisfies ArgsDef;
 
 export const s3UploadArgs = {
-  "s3-part-size": { type: "string", valueHint: "size", description: "Bytes per part, uploaded as soon as full (5M to 1G)", default: "16M" },
-  "s3-object-size": { type: "string", valueHint: "size", description: "Bytes per object, a whole number of parts", default: "128M" },
+  "s3-part-size": { type: "string", valueHint: "size", description: "Bytes per part, uploaded as soon as full, 5M to 1G (default 16M)" },
+  "s3-object-size": { type: "string", valueHint: "size", description: "Bytes per object, a whole number of parts (default 128M)" },
 } as const satisfies ArgsDef;
 
 const MiB = 1024 * 1024;
