@@ -1,7 +1,6 @@
 // Reading a backup back from the store (docs/s3.md "Restore, extract, verify"): only a backup with its
 // manifest is read; every range is checked against the manifest before its bytes are used, then the stream
 // reader checks every chunk (CRC32C, order, trailer; authenticity when encrypted).
-import { rmSync } from "node:fs";
 import { HbError } from "../errors";
 import { log } from "../log";
 import { extractStream, readStream, type ExtractResult } from "../stream";
@@ -76,6 +75,3 @@ export async function verifyS3(store: Store, loc: S3Location, o: ReadOptions): P
   log.success(`${url}: ${manifest.objects.length} objects, ${manifest.bytes} bytes${chunks ? `, ${chunks} chunks` : ""} verified`);
   return { url, objects: manifest.objects.length, bytes: manifest.bytes, chunks, problems };
 }
-
-/** Removes a directory this process made, whatever state it is in. */
-export const removeScratch = (dir: string) => rmSync(dir, { recursive: true, force: true });

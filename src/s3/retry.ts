@@ -1,5 +1,6 @@
 // When a request to the store is tried again, and after how long (docs/s3.md "Retries"): exponential backoff
 // with full jitter, a bounded number of attempts and a bounded total time.
+import { HbError } from "../errors";
 import { log } from "../log";
 
 export interface RetryPolicy {
@@ -19,7 +20,7 @@ export class TransientError extends Error {}
 /** Full jitter: anywhere from 0 to the exponential ceiling, so that many clients do not retry in step. */
 export const backoffMs = (policy: RetryPolicy, attempt: number) => Math.random() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
 
-/** Runs `once` until it succeeds, throws a non-transient error, or the policy runs out (its errors name the request). */
+/** Runs `once` until it succeeds, throws a non-transient error, or the policy runs out (then exit class io). */
 export async function withRetries<T>(policy: RetryPolicy, once: () => Promise<T>): Promise<T> {
   const start = Date.now();
   for (let attempt = 1; ; attempt++) {
@@ -29,7 +30,7 @@ export async function withRetries<T>(policy: RetryPolicy, once: () => Promise<T>
       if (!(error instanceof TransientError)) throw error;
       const wait = backoffMs(policy, attempt);
       if (attempt >= policy.attempts || Date.now() + wait - start > policy.totalMs) {
-        throw new TransientError(`${error.message} (gave up after ${attempt} tries in ${Math.round((Date.now() - start) / 1000)} s)`);
+        throw new HbError("io", `${error.message} (gave up after ${attempt} tries in ${Math.round((Date.now() - start) / 1000)} s)`);
       }
       log.warn(`${error.message}; try ${attempt + 1} of ${policy.attempts} in ${Math.round(wait)} ms`);
       await Bun.sleep(wait);
