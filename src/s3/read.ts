@@ -20,16 +20,22 @@ export async function fetchManifest(store: Store, loc: S3Location): Promise<{ ma
   const where = `s3://${loc.bucket}/${manifestKey(base)}`;
   const bytes = await store.getIfExists(manifestKey(base));
   if (!bytes) {
-    const { objects } = await store.list(base);
-    if (objects.length) throw new HbError("damaged", `s3://${loc.bucket}/${loc.path} has no manifest: the backup is incomplete and is never restored from`, "hb list shows incomplete backups; --remove-incomplete removes them");
+    const [{ objects }, uploads] = await Promise.all([store.list(base), store.listMultipart(base)]);
+    if (objects.length || uploads.length) throw new HbError("damaged", `s3://${loc.bucket}/${loc.path} has no manifest: the backup is incomplete and is never restored from`, "hb list shows incomplete backups; --remove-incomplete removes them");
     throw new HbError("usage", `there is no backup at s3://${loc.bucket}/${loc.path}`);
   }
   return { manifest: parseManifest(bytes, where), base };
 }
 
 /** Downloads the backup into DIR, the directory `hb backup DIR` would have written (hb extract s3://…). */
-export async function extractFromS3(store: Store, loc: S3Location, dir: string, o: ReadOptions): Promise<ExtractResult & { objects: number }> {
-  const { manifest, base } = await fetchManifest(store, loc);
+export async function extractFromS3(
+  store: Store,
+  loc: S3Location,
+  dir: string,
+  o: ReadOptions,
+  found?: { manifest: Manifest; base: string },
+): Promise<ExtractResult & { objects: number }> {
+  const { manifest, base } = found ?? (await fetchManifest(store, loc));
   log.info(`downloading ${manifest.objects.length} objects (${manifest.bytes} bytes) from s3://${loc.bucket}/${loc.path}`);
   const result = await extractStream(download(store, manifest, base, o.parallel), dir, { key: o.key, parallel: o.parallel });
   return { ...result, objects: manifest.objects.length };

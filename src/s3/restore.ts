@@ -12,7 +12,7 @@ import { type RestoreResult, restoreBackup } from "../restore";
 import { recordHashes } from "../verify/hashes";
 import type { Store } from "./client";
 import type { S3Location } from "./layout";
-import { type ReadOptions, extractFromS3 } from "./read";
+import { type ReadOptions, extractFromS3, fetchManifest } from "./read";
 
 export interface S3RestoreOptions extends ReadOptions {
   datadir: string;
@@ -34,11 +34,16 @@ export async function restoreFromS3(store: Store, loc: S3Location, o: S3RestoreO
   if (!created && !statSync(datadir).isDirectory()) throw new HbError("destination", `${datadir} exists and is not a directory`);
   if (!created && readdirSync(datadir).length && !o.forceNonEmpty)
     throw new HbError("destination", `${datadir} is not empty`, "restore into an empty directory, or pass --force-non-empty-directories");
-  mkdirSync(datadir, { recursive: true, mode: 0o750 });
+  const found = await fetchManifest(store, loc); // before anything is created
+  try {
+    mkdirSync(datadir, { mode: 0o750 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new HbError("destination", `cannot create ${datadir}: ${(e as Error).message}`);
+  }
   const scratch = mkdtempSync(join(datadir, ".hb-s3-restore-"));
   let placed = false;
   try {
-    await extractFromS3(store, loc, scratch, o);
+    await extractFromS3(store, loc, scratch, o, found);
     log.info("preparing the downloaded backup");
     await prepareDownloaded(scratch);
     const result = restoreBackup(scratch, { datadir, move: true, forceNonEmpty: true });
