@@ -18,6 +18,7 @@ export interface RawBackupOptions {
   leaseMs?: number;
   json?: boolean;
   quiet?: boolean;
+  watch?: (s: Session) => void; // the stream's tick hook (src/stream/live.ts)
 }
 
 export interface RawBackupResult {

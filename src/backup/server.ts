@@ -53,6 +53,7 @@ export interface ServerBackupOptions {
   exclude: string[];
   argv: string[]; // for xtrabackup_info's tool_command (password masked there)
   noSpaceCheck?: boolean;
+  watch?: (s: Session) => void; // the stream's tick hook (src/stream/live.ts)
 }
 
 export interface ServerBackupResult {

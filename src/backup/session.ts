@@ -34,6 +34,7 @@ export interface SessionOptions {
   ringBytes: number;
   leaseMs?: number;
   serverMustLive?: boolean; // a server that dies mid-backup fails it at once (raw mode's writer may just finish)
+  watch?: (s: Session) => void; // called at every tick; throws to fail the backup (the stream: src/stream/live.ts)
 }
 
 export class Session {
@@ -91,6 +92,7 @@ export class Session {
     if (this.o.serverMustLive && !this.ended && !alive(s.pid))
       throw new HbError("capture", `the server (pid ${s.pid}) exited during the backup: this backup is incomplete`, "once the server is back, run the backup again");
     this.interrupt.check();
+    this.o.watch?.(this);
     if (this.pool.bytes > 0) debugSync("copy");
   }
 

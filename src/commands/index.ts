@@ -16,6 +16,7 @@ export const hb = defineCommand({
     restore: () => import("./restore").then((m) => m.default),
     verify: () => import("./verify").then((m) => m.default),
     list: () => import("./list").then((m) => m.default),
+    extract: () => import("./extract").then((m) => m.default),
     shim: () => import("./shim").then((m) => m.default),
   },
 });

@@ -33,7 +33,7 @@ export default defineCommand({
       if (options.json) printJson(result);
       return;
     }
-    refuseS3Args(args, "a directory");
+    refuseS3Args(args, "a directory", s3ReadArgs);
     const { restoreBackup } = await import("../restore");
     const result = restoreBackup(args.dest, {
       datadir: args.datadir,

@@ -26,7 +26,7 @@ export default defineCommand({
       if (args.json) printJson(result);
       return;
     }
-    refuseS3Args(args, "a directory");
+    refuseS3Args(args, "a directory", s3ReadArgs);
     const { verifyBackup } = await import("../verify");
     const result = await verifyBackup(args.dest, {
       throttleBytesPerSec: args.throttle === undefined ? 0 : parseRateArg(args.throttle, "--throttle"),

@@ -56,6 +56,8 @@ export class CopyPool {
     if (r !== 0) throw new HbError("internal", `could not queue the copy of ${what}: ${errnoText(-r)}`);
   }
 
+  paused = false; // held by the pacer (the stream holds its compression with it: src/stream/live.ts)
+
   get pending(): number {
     return this.waiting.size;
   }
@@ -125,6 +127,7 @@ export class CopyPool {
 
   /** Holds every copy at its next chunk (true) or lets them go on (false). */
   pause(on: boolean): void {
+    this.paused = on;
     shim().hb_pool_pause(this.handle, on ? 1 : 0);
   }
 

@@ -1,34 +1,25 @@
-// hb backup s3://BUCKET/PREFIX/NAME (docs/s3.md): the backup is taken as `hb backup DIR` takes it, into a
-// private staging directory; then it goes up as one stream (docs/stream.md) cut into objects, and the
-// manifest is written last. Until the manifest is there the backup is incomplete: hb never restores from it,
-// and hb list shows it as such. A failed or interrupted upload removes what it wrote, as far as the store lets it.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+// hb backup s3://BUCKET/PREFIX/NAME (docs/s3.md): the backup's stream, as `hb backup --stream` makes it while
+// the backup is taken (docs/stream.md), is the uploader's sink: cut into objects and uploaded as it comes, the
+// manifest written last. Until the manifest is there the backup is incomplete: hb never restores from it, and
+// hb list shows it as such. A failed or interrupted upload removes what it wrote, as far as the store lets it.
 import { HbError } from "../errors";
 import { log } from "../log";
-import { StreamWriter, backupChunks } from "../stream";
+import type { Session } from "../backup/session";
+import type { StreamBackupOptions } from "../stream/backup";
 import type { Store } from "./client";
 import { backupBase, manifestKey, type S3Location } from "./layout";
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest } from "./manifest";
 import type { TransferOptions } from "./options";
 import { Uploader } from "./uploader";
 
-export interface S3BackupOptions {
-  transfer: TransferOptions;
-  compressLevel?: number;
-  key?: Uint8Array;
-  /** Where the staging directory is made (default $TMPDIR, else /tmp). */
-  stagingParent?: string;
-}
-
 export interface S3BackupResult {
   url: string;
   objects: number;
   bytes: number;
-  uploadMs: number;
   backup: Record<string, unknown>;
 }
+
+type TakeBackup = (dest: string, watch: (s: Session) => void) => Promise<Record<string, unknown>>;
 
 /** Refuses a NAME that holds anything: a manifest, objects, or multipart uploads in progress. */
 export async function refuseExisting(store: Store, base: string): Promise<void> {
@@ -38,69 +29,73 @@ export async function refuseExisting(store: Store, base: string): Promise<void> 
   throw new HbError("destination", `s3://${store.config.bucket}/${base} already holds ${what}: hb never overwrites one`, "choose another name; hb list shows what is there");
 }
 
-/** Streams the backup directory `dir` up into objects under `base`, then writes the manifest. */
-export async function uploadBackup(store: Store, base: string, dir: string, o: S3BackupOptions, meta: { name: string; startedAt: Date; backup: Record<string, unknown> }) {
-  const started = performance.now();
-  const uploader = new Uploader(store, base, o.transfer);
-  const writer = new StreamWriter({ compressLevel: o.compressLevel, key: o.key, parallel: o.transfer.parallel });
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  let objects: Manifest["objects"];
-  try {
-    await writer.writeTo(backupChunks(dir), {
-      write: (bytes) => {
-        if (stop.signal.aborted) throw new HbError("interrupted", "interrupted: the backup was not uploaded whole");
-        return uploader.write(bytes);
-      },
-      end: async () => {},
-    });
-    objects = await uploader.finish();
-  } catch (error) {
-    log.warn(`the upload failed: removing what it wrote under s3://${store.config.bucket}/${base}`);
-    await uploader.abandon();
-    throw error;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
-  const manifest: Manifest = {
-    format: MANIFEST_FORMAT,
-    version: MANIFEST_VERSION,
-    name: meta.name,
-    startedAt: meta.startedAt.toISOString(),
-    completedAt: new Date().toISOString(),
-    partSize: o.transfer.partSize,
-    content: { format: "hb-stream-1", compression: o.compressLevel === undefined ? "none" : "zstd", encrypted: o.key !== undefined },
-    bytes: objects.reduce((n, x) => n + x.size, 0),
-    objects,
-    backup: meta.backup,
+/** SIGINT/SIGTERM once the backup is taken and its tail still uploads: the upload stops at its next write. */
+function interruptible() {
+  let signal: string | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    signal = s;
   };
-  await store.putObject(manifestKey(base), new TextEncoder().encode(`${JSON.stringify(manifest, null, 1)}\n`));
-  return { objects: objects.length, bytes: manifest.bytes, uploadMs: Math.round(performance.now() - started) };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    check() {
+      if (signal) throw new HbError("interrupted", `interrupted by ${signal}: the backup was not uploaded whole`);
+    },
+    dispose() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
 }
 
-/** The whole of hb backup s3://…: check the name is free, back up into staging, upload, clean up. */
 export async function backupToS3(
   store: Store,
   loc: S3Location & { name: string },
-  o: S3BackupOptions,
-  takeBackup: (dir: string) => Promise<Record<string, unknown>>,
+  o: { transfer: TransferOptions; stream: StreamBackupOptions },
+  takeBackup: TakeBackup,
 ): Promise<S3BackupResult> {
   const base = backupBase(loc.path);
   const url = `s3://${loc.bucket}/${loc.path}`;
   await refuseExisting(store, base);
   const startedAt = new Date();
-  const staging = mkdtempSync(join(resolve(o.stagingParent ?? process.env.TMPDIR ?? tmpdir()), "hb-s3-"));
+  const uploader = new Uploader(store, base, o.transfer);
+  const interrupt = interruptible();
+  let objects: Manifest["objects"] = [];
+  let result: Record<string, unknown>;
+  log.info(`uploading the backup to ${url} as it is taken`);
   try {
-    const dir = join(staging, "backup");
-    const backup = await takeBackup(dir);
-    log.info(`uploading the backup to ${url}`);
-    const up = await uploadBackup(store, base, dir, o, { name: loc.name, startedAt, backup });
-    log.success(`${url}: ${up.objects} objects, ${up.bytes} bytes, manifest written`);
-    return { url, ...up, backup };
+    const { streamBackup } = await import("../stream/backup");
+    const sink = {
+      write: (bytes: Uint8Array) => {
+        interrupt.check();
+        return uploader.write(bytes);
+      },
+      end: async () => {
+        objects = await uploader.finish();
+      },
+    };
+    result = await streamBackup({ ...o.stream, sink }, takeBackup);
+  } catch (error) {
+    log.warn(`the backup did not finish: removing what it uploaded under ${url}`);
+    await uploader.abandon();
+    throw error;
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    interrupt.dispose();
   }
+  const { stream, ...backup } = result as Record<string, unknown> & { stream: { compressed: boolean; encrypted: boolean } };
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    name: loc.name,
+    startedAt: startedAt.toISOString(),
+    completedAt: new Date().toISOString(),
+    partSize: o.transfer.partSize,
+    content: { format: "hb-stream-1", compression: stream.compressed ? "zstd" : "none", encrypted: stream.encrypted },
+    bytes: objects.reduce((n, x) => n + x.size, 0),
+    objects,
+    backup,
+  };
+  await store.putObject(manifestKey(base), new TextEncoder().encode(`${JSON.stringify(manifest, null, 1)}\n`));
+  log.success(`${url}: ${objects.length} objects, ${manifest.bytes} bytes, manifest written`);
+  return { url, objects: objects.length, bytes: manifest.bytes, backup };
 }

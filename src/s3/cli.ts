@@ -1,7 +1,9 @@
 // The s3:// side of hb backup, restore, verify and extract: the glue from parsed arguments (args.ts) to the
 // phase functions (docs/s3.md). The commands dispatch here when their location is s3://.
 import { HbError } from "../errors";
+import type { Session } from "../backup/session";
 import { readKeyFile } from "../stream";
+import type { StreamBackupOptions } from "../stream/backup";
 import { backupToS3 } from "./backup";
 import { parseBackupUrl } from "./layout";
 import { openStore, transferOptions } from "./options";
@@ -19,16 +21,11 @@ function backupFacts(r: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(keep.filter((k) => r[k] !== undefined).map((k) => [k, r[k]]));
 }
 
-export async function s3Backup(url: string, args: Args, take: (dir: string) => Promise<object>) {
+export async function s3Backup(url: string, args: Args, stream: StreamBackupOptions, take: (dir: string, watch: (s: Session) => void) => Promise<object>) {
   const loc = parseBackupUrl(url);
   const store = openStore(loc, args);
-  const options = {
-    transfer: transferOptions(args),
-    compressLevel: args.compress === true ? 3 : undefined,
-    key: key(args),
-    stagingParent: typeof args["s3-staging"] === "string" ? args["s3-staging"] : undefined,
-  };
-  return backupToS3(store, loc, options, async (dir) => backupFacts((await take(dir)) as Record<string, unknown>));
+  const transfer = transferOptions(args);
+  return backupToS3(store, loc, { transfer, stream }, async (dir, watch) => backupFacts((await take(dir, watch)) as Record<string, unknown>));
 }
 
 export async function s3Restore(url: string, args: Args) {

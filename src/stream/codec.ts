@@ -5,7 +5,7 @@ import { createCipheriv, createDecipheriv } from "node:crypto";
 import { HbError } from "../errors";
 import { ChunkFlag, ChunkKind, Flag, encodeChunkHeader, type ChunkHeader, type StreamHeader } from "./format";
 import { keyFingerprint, streamKey } from "./key";
-import { crc32c } from "../journal/crc32c";
+import { fastCrc } from "../journal/crc-native";
 
 export const TAG_BYTES = 16;
 
@@ -51,7 +51,8 @@ export class ChunkCodec {
       }
     }
     const storedLength = stored.length + (this.encrypt ? TAG_BYTES : 0);
-    const header = encodeChunkHeader({ kind, flags, index, offset, rawLength: raw.length, storedLength, crc: crc32c(raw), path });
+    const crc = (await fastCrc())(raw);
+    const header = encodeChunkHeader({ kind, flags, index, offset, rawLength: raw.length, storedLength, crc, path });
     if (!this.encrypt) return concat(header, stored);
     const c = createCipheriv("aes-256-gcm", this.sealKey!, nonce(index));
     c.setAAD(aad(this.o.header, header));
@@ -82,7 +83,7 @@ export class ChunkCodec {
       }
     }
     if (raw.length !== h.rawLength) throw bad(h, `holds ${raw.length} bytes, not the ${h.rawLength} its header says`);
-    if (crc32c(raw) !== h.crc) throw bad(h, "does not match its CRC32C");
+    if ((await fastCrc())(raw) !== h.crc) throw bad(h, "does not match its CRC32C");
     return raw;
   }
 }

@@ -1,12 +1,13 @@
 // hb extract: a stream back into the backup directory `hb backup DEST` would have written, private (0700
 // directories, 0600 files), every chunk checked (reader.ts). DIR must be new or empty; on any failure what was
 // written is removed, so a DIR that exists after a failed extract is the empty one it was.
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { constants } from "node:fs";
 import { join } from "node:path";
 import { HbError } from "../errors";
 import { fsyncTree } from "../fsync-tree";
+import { checkDest } from "../dest";
 import { bad } from "./codec";
 import { ChunkKind } from "./format";
 import { readStream, type DecodedChunk, type StreamReaderOptions } from "./reader";
@@ -23,20 +24,18 @@ export interface ExtractResult {
 const NAME_OK = (n: string) => n !== "" && n !== "." && n !== ".." && !n.includes("\0");
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-/** Creates DIR (or checks it is empty), private. Returns whether hb created it (then a failure removes it). */
+/** Creates DIR, or takes an empty one of this user's (src/dest's checks), private. Returns whether hb created
+ * it (then a failure removes it). */
 function makeDir(dir: string): boolean {
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new HbError("destination", `${dir} exists and is not a directory`);
-    if (readdirSync(dir).length) throw new HbError("destination", `${dir} is not empty`, "extract into a new or empty directory");
-    chmodSync(dir, 0o700);
-    return false;
-  }
+  const target = checkDest(dir, []);
+  const existed = existsSync(target);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirSync(target, { recursive: true, mode: 0o700 });
+    chmodSync(target, 0o700);
   } catch (e) {
     throw new HbError("destination", `cannot create ${dir}: ${(e as Error).message}`);
   }
-  return true;
+  return !existed;
 }
 
 function ioError(e: unknown, what: string): HbError {

@@ -23,10 +23,12 @@ export interface EncodedChunk {
   bytes: Uint8Array;
 }
 
-/** Where encoded bytes go: the stream header first, then each chunk's bytes, in order; end() after the trailer. */
+/** Where encoded bytes go: the stream header first, then each chunk's bytes, in order; end() after the trailer.
+ * abandon(): the stream failed and ends without its trailer; let go of whatever is pending (no await). */
 export interface StreamSink {
   write(bytes: Uint8Array, chunk?: EncodedChunk): Promise<void>;
   end(): Promise<void>;
+  abandon?(): void;
 }
 
 export interface StreamWriterOptions {

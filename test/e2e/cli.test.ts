@@ -41,7 +41,7 @@ describe("hb", () => {
     const { code, stdout, stderr } = await run([HB, "backup", "/x", "--raw", "--throtle", "5M"]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toStartWith("usage: hb backup DEST");
+    expect(stderr).toStartWith("usage: hb backup [DEST]");
     expect(stderr).toContain("hb: unknown option --throtle");
   });
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "../helpers/harness";
+import { HB, run, tempDir } from "../helpers/harness";
 import { sysbenchPrepare, sysbenchRun } from "../helpers/load";
 import { type Server, startMariaDB } from "../helpers/mariadb";
 import { type Swift, startSwift } from "../helpers/swift";
@@ -74,7 +74,7 @@ describe("S3 round trip", () => {
     expect(want.length).toBeGreaterThanOrEqual(3);
   }, 600_000);
 
-  test("a wrong key or none is refused before anything is placed", async () => {
+  test("a wrong key or none is refused before anything is placed; hb extract with the key downloads it", async () => {
     await using tmp = tempDir("s3-key");
     const url = "s3://hbround/db1/keyed";
     const key = keyFile(tmp.path);
@@ -89,6 +89,15 @@ describe("S3 round trip", () => {
     expect(withNone.code).toBe(2);
     expect(existsSync(datadir)).toBe(false);
     expect((await hb(["verify", "--encrypt-key-file", wrong, url])).code).toBe(2);
+
+    // hb extract only downloads: the backup directory hb backup DIR would have written, which verifies and prepares.
+    const dir = join(tmp.path, "extracted");
+    const extract = await hb(["extract", "--encrypt-key-file", key, url, dir]);
+    expect(extract.code).toBe(0);
+    expect((await run([HB, "verify", dir])).code).toBe(0);
+    expect(existsSync(join(dir, "s3data", "blobs.ibd"))).toBe(false);
+    expect((await run([HB, "prepare", dir], { timeoutMs: 300_000 })).code).toBe(0);
+    expect(existsSync(join(dir, "s3data", "blobs.ibd"))).toBe(true);
   }, 300_000);
 
   test("re-running the same name refuses to overwrite it, complete or not", async () => {
