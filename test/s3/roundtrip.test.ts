@@ -1,7 +1,7 @@
 // hb backup to a real S3 store (Swift's s3api) under a write load, compressed and encrypted, and back: the
 // restored server, rolled forward from the binlog position the manifest records, equals the source.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HB, run, tempDir } from "../helpers/harness";
 import { sysbenchPrepare, sysbenchRun } from "../helpers/load";
@@ -113,5 +113,18 @@ describe("S3 round trip", () => {
     const incomplete = await hb(["backup", "--socket", source.socket, "--user", "root", url]);
     expect(incomplete.code).toBe(7);
     expect(incomplete.stderr).toContain("already holds an incomplete backup");
+  }, 300_000);
+
+  test("keys, region and endpoint from the [hb] group of an option file", async () => {
+    await using tmp = tempDir("s3-cnf");
+    const cnf = join(tmp.path, "hb.cnf");
+    const { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret, AWS_REGION: region } = swift.env;
+    writeFileSync(cnf, `[client]\nuser=root\n[hb]\ns3-endpoint=${swift.endpoint}\ns3-region=${region}\ns3-access-key-id=${id}\ns3-secret-access-key=${secret}\n`);
+    chmodSync(cnf, 0o600);
+    const noEnv = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_REGION: undefined };
+    const backup = await run([HB, "backup", "--defaults-file", cnf, "--socket", source.socket, "s3://hbround/cnf/b1"], { env: noEnv, timeoutMs: 300_000 });
+    expect(backup.code).toBe(0);
+    const list = await run([HB, "list", "--defaults-file", cnf, "--json", "s3://hbround/cnf"], { env: noEnv });
+    expect(JSON.parse(list.stdout).backups.map((b: { name: string; complete: boolean }) => [b.name, b.complete])).toEqual([["b1", true]]);
   }, 300_000);
 });
