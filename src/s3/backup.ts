@@ -22,7 +22,7 @@ export interface S3BackupResult {
 type TakeBackup = (dest: string, watch: (s: Session) => void) => Promise<Record<string, unknown>>;
 
 /** Refuses a NAME that holds anything: a manifest, objects, or multipart uploads in progress. */
-export async function refuseExisting(store: Store, base: string): Promise<void> {
+async function refuseExisting(store: Store, base: string): Promise<void> {
   const [{ objects }, uploads] = await Promise.all([store.list(base), store.listMultipart(base)]);
   if (!objects.length && !uploads.length) return;
   const what = objects.some((o) => o.key === manifestKey(base)) ? "a complete backup" : "an incomplete backup";

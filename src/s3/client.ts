@@ -33,6 +33,8 @@ interface Request {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: Uint8Array;
+  /** The body's SHA-256 in hex, when the caller has it already. */
+  sha256?: string;
   /** Answers other than 2xx that are results, not errors (404 for a HEAD). */
   accept?: number[];
 }
@@ -70,7 +72,7 @@ export class Store {
       path,
       query,
       headers: req.headers ?? {},
-      payloadSha256: body.byteLength ? sha256Hex(body) : EMPTY_SHA256,
+      payloadSha256: req.sha256 ?? (body.byteLength ? sha256Hex(body) : EMPTY_SHA256),
     });
     const abort = new AbortController();
     let timer: Timer | undefined;
@@ -89,13 +91,7 @@ export class Store {
         decompress: false,
       } as RequestInit);
       arm(this.config.idleTimeoutMs);
-      const chunks: Uint8Array[] = [];
-      if (res.body)
-        for await (const chunk of res.body) {
-          chunks.push(chunk);
-          arm(this.config.idleTimeoutMs);
-        }
-      const answer = { status: res.status, headers: res.headers, body: Buffer.concat(chunks) };
+      const answer = { status: res.status, headers: res.headers, body: await this.readBody(res, () => arm(this.config.idleTimeoutMs)) };
       if (res.ok || req.accept?.includes(res.status)) return answer;
       const xml = answer.body.toString();
       const code = text(xml, "Code") ?? `HTTP ${res.status}`;
@@ -111,14 +107,38 @@ export class Store {
     }
   }
 
+  /** The whole body; into one buffer of the announced length when there is one (a part's range: no copies). */
+  private async readBody(res: globalThis.Response, progress: () => void): Promise<Buffer> {
+    const length = Number(res.headers.get("content-length") ?? Number.NaN);
+    if (!res.body) return Buffer.alloc(0);
+    if (!Number.isSafeInteger(length)) {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of res.body) {
+        progress();
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks);
+    }
+    const into = Buffer.allocUnsafe(length);
+    let at = 0;
+    for await (const chunk of res.body) {
+      progress();
+      if (at + chunk.length > length) throw new TransientError(`the answer is longer than its Content-Length (${length})`);
+      into.set(chunk, at);
+      at += chunk.length;
+    }
+    if (at !== length) throw new TransientError(`the answer was cut short (${at} of ${length} bytes)`);
+    return into;
+  }
+
   private request(req: Request, what: string): Promise<Response> {
     return withRetries(this.config.retry, () => this.once(req, what));
   }
 
   private name = (key: string) => `s3://${this.config.bucket}/${key}`;
 
-  async putObject(key: string, body: Uint8Array): Promise<void> {
-    await this.request({ method: "PUT", key, body }, `PUT ${this.name(key)}`);
+  async putObject(key: string, body: Uint8Array, sha256?: string): Promise<void> {
+    await this.request({ method: "PUT", key, body, sha256 }, `PUT ${this.name(key)}`);
   }
 
   /** The object's bytes, or a range of them [start, end). */
@@ -161,8 +181,8 @@ export class Store {
   }
 
   /** Uploads one part; returns its ETag. */
-  async uploadPart(key: string, uploadId: string, part: number, body: Uint8Array): Promise<string> {
-    const res = await this.request({ method: "PUT", key, query: { partNumber: String(part), uploadId }, body }, `PUT part ${part} of ${this.name(key)}`);
+  async uploadPart(key: string, uploadId: string, part: number, body: Uint8Array, sha256?: string): Promise<string> {
+    const res = await this.request({ method: "PUT", key, query: { partNumber: String(part), uploadId }, body, sha256 }, `PUT part ${part} of ${this.name(key)}`);
     const etag = res.headers.get("etag");
     if (!etag) throw new TransientError(`PUT part ${part} of ${this.name(key)}: no ETag in the answer`);
     return etag;

@@ -18,7 +18,7 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, totalMs: 300_000, baseM
 export class TransientError extends Error {}
 
 /** Full jitter: anywhere from 0 to the exponential ceiling, so that many clients do not retry in step. */
-export const backoffMs = (policy: RetryPolicy, attempt: number) => Math.random() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
+const backoffMs = (policy: RetryPolicy, attempt: number) => Math.random() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
 
 /** Runs `once` until it succeeds, throws a non-transient error, or the policy runs out (then exit class io). */
 export async function withRetries<T>(policy: RetryPolicy, once: () => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@
 import { CryptoHasher } from "bun";
 import { log } from "../log";
 import type { Store } from "./client";
-import { Slots } from "./limit";
+import { BufferPool } from "./pool";
 import { objectKey } from "./layout";
 import type { ObjectEntry } from "./manifest";
 
@@ -24,17 +24,18 @@ interface OpenObject {
   ranges: string[];
   /** Set when the object is a multipart upload. */
   uploadId?: Promise<string>;
-  /** The object's only part, when it is sent as one PUT. */
-  single?: Uint8Array;
+  /** The object's only part, when it is sent as one PUT (its pool buffer, its bytes, their SHA-256). */
+  single?: { buf: Uint8Array; bytes: Uint8Array; sha256: string };
   parts: Promise<string>[];
 }
 
 export class Uploader {
-  private readonly slots: Slots;
+  private readonly pool: BufferPool;
   private readonly objects: Promise<ObjectEntry>[] = [];
   private readonly started: { key: string; uploadId: Promise<string> }[] = [];
   private readonly written: string[] = [];
   private failure: unknown;
+  private cleaned = false;
   private open?: OpenObject;
   private part?: Uint8Array;
   private filled = 0;
@@ -45,7 +46,7 @@ export class Uploader {
     private readonly base: string,
     private readonly o: UploadOptions,
   ) {
-    this.slots = new Slots(o.parallel);
+    this.pool = new BufferPool(o.parallel, o.partSize);
   }
 
   /** Adds bytes to the stream; resolves when they are buffered (so a caller that awaits is bounded). */
@@ -54,8 +55,12 @@ export class Uploader {
     while (at < bytes.byteLength) {
       if (this.failure) throw this.failure;
       if (!this.part) {
-        await this.slots.take();
-        this.part = new Uint8Array(this.o.partSize);
+        const buf = await this.pool.take();
+        if (this.failure) {
+          this.pool.give(buf); // abandoned while this write waited: nothing new may start
+          throw this.failure;
+        }
+        this.part = buf;
         this.filled = 0;
       }
       const n = Math.min(bytes.byteLength - at, this.o.partSize - this.filled);
@@ -73,8 +78,8 @@ export class Uploader {
     try {
       if (this.part && this.filled > 0) await this.flushPart();
       else if (this.part) {
+        this.pool.give(this.part);
         this.part = undefined;
-        this.slots.give();
       }
       if (this.open) this.closeObject();
       const objects = await Promise.all(this.objects);
@@ -94,7 +99,8 @@ export class Uploader {
   }
 
   private async flushPart(): Promise<void> {
-    const bytes = this.part!.subarray(0, this.filled);
+    const buf = this.part!;
+    const bytes = buf.subarray(0, this.filled);
     const rangeSha = this.partHash.digest("hex");
     this.part = undefined;
     this.partHash = new CryptoHasher("sha256");
@@ -106,20 +112,20 @@ export class Uploader {
     obj.whole.update(bytes);
     obj.ranges.push(rangeSha);
     obj.size += bytes.byteLength;
-    if (this.o.objectSize <= this.o.partSize) obj.single = bytes;
+    if (this.o.objectSize <= this.o.partSize) obj.single = { buf, bytes, sha256: rangeSha };
     else {
       if (!obj.uploadId) {
         obj.uploadId = this.store.createMultipart(obj.key);
         this.started.push({ key: obj.key, uploadId: obj.uploadId });
       }
-      this.sendPart(obj, obj.ranges.length, bytes);
+      this.sendPart(obj, obj.ranges.length, buf, bytes, rangeSha);
     }
     if (obj.size + this.o.partSize > this.o.objectSize) this.closeObject();
   }
 
-  private sendPart(obj: OpenObject, n: number, bytes: Uint8Array): void {
-    const sent = obj.uploadId!.then((id) => this.store.uploadPart(obj.key, id, n, bytes));
-    sent.catch((e) => (this.failure ??= e)).finally(() => this.slots.give());
+  private sendPart(obj: OpenObject, n: number, buf: Uint8Array, bytes: Uint8Array, sha256: string): void {
+    const sent = obj.uploadId!.then((id) => this.store.uploadPart(obj.key, id, n, bytes, sha256));
+    sent.catch((e) => (this.failure ??= e)).finally(() => this.pool.give(buf));
     obj.parts.push(sent);
   }
 
@@ -129,9 +135,9 @@ export class Uploader {
     const entry: ObjectEntry = { key: obj.key.slice(this.base.length), size: obj.size, sha256: obj.whole.digest("hex"), ranges: obj.ranges };
     let done: Promise<void>;
     if (obj.single) {
-      const bytes = obj.single;
-      done = this.store.putObject(obj.key, bytes);
-      done.catch(() => {}).finally(() => this.slots.give());
+      const { buf, bytes, sha256 } = obj.single;
+      done = this.store.putObject(obj.key, bytes, sha256);
+      done.catch(() => {}).finally(() => this.pool.give(buf));
     } else {
       done = Promise.all(obj.parts).then(async (etags) => this.store.completeMultipart(obj.key, await obj.uploadId!, etags));
     }
@@ -151,6 +157,8 @@ export class Uploader {
   }
 
   private async cleanUp(): Promise<void> {
+    if (this.cleaned) return;
+    this.cleaned = true;
     await Promise.allSettled(this.objects);
     const undone = await Promise.allSettled(
       [
