@@ -95,7 +95,15 @@ export async function backupToS3(
     objects,
     backup,
   };
-  await store.putObject(manifestKey(base), new TextEncoder().encode(`${JSON.stringify(manifest, null, 1)}\n`));
+  try {
+    await store.putObject(manifestKey(base), new TextEncoder().encode(`${JSON.stringify(manifest, null, 1)}\n`));
+  } catch (error) {
+    // The PUT may have landed though its answer was lost: the manifest goes first, the objects only after.
+    const gone = await store.deleteObject(manifestKey(base)).then(() => true, () => false);
+    log.warn(gone ? `the manifest could not be written: removing the objects under ${url}` : `the manifest's fate is unknown: ${url} is left as it is (hb verify tells)`);
+    if (gone) await uploader.abandon();
+    throw error;
+  }
   log.success(`${url}: ${objects.length} objects, ${manifest.bytes} bytes, manifest written`);
   return { url, objects: objects.length, bytes: manifest.bytes, backup };
 }

@@ -5,6 +5,7 @@ import { CryptoHasher } from "bun";
 import { HbError } from "../errors";
 import { StoreError, type Store } from "./client";
 import type { Manifest } from "./manifest";
+import { releaseRequestMemory } from "./pool";
 
 interface Range {
   object: number;
@@ -66,5 +67,6 @@ export async function* download(store: Store, manifest: Manifest, base: string, 
       whole = new CryptoHasher("sha256");
     }
     yield bytes;
+    releaseRequestMemory();
   }
 }

@@ -26,3 +26,10 @@ export class BufferPool {
     else this.free.push(buf);
   }
 }
+
+/**
+ * A full collection, after a part's request is done with its bytes. fetch's native copies of request and
+ * answer bodies are freed only when the collector runs, and its heuristics do not count them: without this,
+ * hb's RSS grew by 64 MiB per 1.3 GiB uploaded; with it, it stays flat (docs/s3.md "Memory").
+ */
+export const releaseRequestMemory = () => Bun.gc(true);

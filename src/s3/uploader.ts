@@ -1,12 +1,12 @@
 // A byte stream into numbered objects under one backup's prefix (docs/s3.md "Layout" and "Memory"). Bytes
 // are cut into parts of partSize; an object is up to objectSize of them, uploaded as a multipart upload (or
-// as one PUT each when objectSize is no more than partSize). At most `parallel` parts are in memory or in flight,
-// whatever the stream's length. On failure every multipart upload started here is aborted and every object
+// as one PUT each when objectSize is no more than partSize). At most `parallel` parts are in memory or in
+// flight, in buffers that are reused, whatever the stream's length. On failure every multipart upload started here is aborted and every object
 // written here deleted, as far as the store lets it.
 import { CryptoHasher } from "bun";
 import { log } from "../log";
 import type { Store } from "./client";
-import { BufferPool } from "./pool";
+import { BufferPool, releaseRequestMemory } from "./pool";
 import { objectKey } from "./layout";
 import type { ObjectEntry } from "./manifest";
 
@@ -17,7 +17,6 @@ export interface UploadOptions {
 }
 
 interface OpenObject {
-  index: number;
   key: string;
   size: number;
   whole: CryptoHasher;
@@ -105,8 +104,7 @@ export class Uploader {
     this.part = undefined;
     this.partHash = new CryptoHasher("sha256");
     if (!this.open) {
-      const index = this.objects.length + 1;
-      this.open = { index, key: objectKey(this.base, index), size: 0, whole: new CryptoHasher("sha256"), ranges: [], parts: [] };
+      this.open = { key: objectKey(this.base, this.objects.length + 1), size: 0, whole: new CryptoHasher("sha256"), ranges: [], parts: [] };
     }
     const obj = this.open;
     obj.whole.update(bytes);
@@ -125,8 +123,13 @@ export class Uploader {
 
   private sendPart(obj: OpenObject, n: number, buf: Uint8Array, bytes: Uint8Array, sha256: string): void {
     const sent = obj.uploadId!.then((id) => this.store.uploadPart(obj.key, id, n, bytes, sha256));
-    sent.catch((e) => (this.failure ??= e)).finally(() => this.pool.give(buf));
+    sent.catch((e) => (this.failure ??= e)).finally(() => this.release(buf));
     obj.parts.push(sent);
+  }
+
+  private release(buf: Uint8Array): void {
+    releaseRequestMemory();
+    this.pool.give(buf);
   }
 
   private closeObject(): void {
@@ -137,7 +140,7 @@ export class Uploader {
     if (obj.single) {
       const { buf, bytes, sha256 } = obj.single;
       done = this.store.putObject(obj.key, bytes, sha256);
-      done.catch(() => {}).finally(() => this.pool.give(buf));
+      done.catch(() => {}).finally(() => this.release(buf));
     } else {
       done = Promise.all(obj.parts).then(async (etags) => this.store.completeMultipart(obj.key, await obj.uploadId!, etags));
     }

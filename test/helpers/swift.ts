@@ -31,7 +31,7 @@ process.on("exit", () => {
 });
 
 /** A port nobody listens on now (the kernel's pick, released at once). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -85,6 +85,16 @@ describe("the store fails under hb backup", () => {
     expect(await multipartUploads("db/gives-up/")).toEqual([]);
   }, 300_000);
 
+  test("the manifest cannot be written: exit 8, and nothing that looks complete is left", async () => {
+    proxy.clear();
+    proxy.inject({ fault: "503", times: Number.POSITIVE_INFINITY, match: /^PUT .*no-manifest\/manifest\.json/ });
+    const backup = await hb(backupArgs("s3://hbfaults/db/no-manifest", "--s3-attempts", "2"), { endpoint: proxy.endpoint });
+    proxy.clear();
+    expect(backup.code).toBe(8);
+    expect(proxy.seen.some((l) => /^PUT .*no-manifest\/data\/000003\?partNumber=/.test(l))).toBe(true); // the data was all up
+    expect((await listed(hb, "s3://hbfaults/db")).filter((b) => b.name === "no-manifest")).toEqual([]);
+  }, 300_000);
+
   test("SIGTERM mid-upload: exit 130, and nothing is left", async () => {
     proxy.clear();
     proxy.inject({ fault: { slowMs: 400 }, times: Number.POSITIVE_INFINITY });
