@@ -12,11 +12,11 @@ export const hb = defineCommand({
   }),
   subCommands: {
     backup: () => import("./backup").then((m) => m.default),
+    extract: () => import("./extract").then((m) => m.default),
     prepare: () => import("./prepare").then((m) => m.default),
     restore: () => import("./restore").then((m) => m.default),
     verify: () => import("./verify").then((m) => m.default),
     list: () => import("./list").then((m) => m.default),
-    extract: () => import("./extract").then((m) => m.default),
     shim: () => import("./shim").then((m) => m.default),
   },
 });

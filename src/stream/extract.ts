@@ -9,7 +9,7 @@ import { HbError } from "../errors";
 import { fsyncTree } from "../fsync-tree";
 import { checkDest } from "../dest";
 import { bad } from "./codec";
-import { ChunkKind } from "./format";
+import { ChunkKind, Flag } from "./format";
 import { readStream, type DecodedChunk, type StreamReaderOptions } from "./reader";
 
 export interface ExtractResult {
@@ -47,23 +47,23 @@ function ioError(e: unknown, what: string): HbError {
 
 export async function extractStream(source: AsyncIterable<Uint8Array>, dir: string, o: StreamReaderOptions = {}): Promise<ExtractResult> {
   const created = makeDir(dir);
-  const open_ = new Map<string, { fh: FileHandle; next: number }>();
+  const openFiles = new Map<string, { fh: FileHandle; next: number }>();
   const result: ExtractResult = { dir, files: 0, dirs: 0, bytes: 0, encrypted: false, compressed: false };
   try {
     const onHeader: StreamReaderOptions["onHeader"] = (h) => {
-      result.compressed = (h.flags & 1) !== 0;
-      result.encrypted = (h.flags & 2) !== 0;
+      result.compressed = (h.flags & Flag.zstd) !== 0;
+      result.encrypted = (h.flags & Flag.aes256gcm) !== 0;
       o.onHeader?.(h);
     };
     for await (const c of readStream(source, { ...o, onHeader })) await apply(c);
-    if (open_.size) throw new HbError("damaged", `the stream is damaged: ${[...open_.keys()][0]} was never finished`);
+    if (openFiles.size) throw new HbError("damaged", `the stream is damaged: ${[...openFiles.keys()][0]} was never finished`);
     fsyncTree(dir);
     return result;
   } catch (e) {
-    for (const f of open_.values()) await f.fh.close().catch(() => {});
+    for (const f of openFiles.values()) await f.fh.close().catch(() => {});
     if (created) rmSync(dir, { recursive: true, force: true });
     else for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
-    throw e;
+    throw ioError(e, `cannot write ${dir}`);
   }
 
   async function apply(c: DecodedChunk): Promise<void> {
@@ -76,11 +76,11 @@ export async function extractStream(source: AsyncIterable<Uint8Array>, dir: stri
         result.dirs++;
         return;
       }
-      let f = open_.get(c.path);
+      let f = openFiles.get(c.path);
       if (!f) {
         if (c.offset !== 0) throw bad(c, `starts at offset ${c.offset}: the file's earlier chunks are missing`);
         f = { fh: await open(target, CREATE_NEW, 0o600), next: 0 };
-        open_.set(c.path, f);
+        openFiles.set(c.path, f);
       }
       if (c.offset !== f.next) throw bad(c, `is at offset ${c.offset}, where ${f.next} comes next (a chunk is missing or out of order)`);
       if (c.kind === ChunkKind.data) {
@@ -90,7 +90,7 @@ export async function extractStream(source: AsyncIterable<Uint8Array>, dir: stri
         return;
       }
       await f.fh.close();
-      open_.delete(c.path);
+      openFiles.delete(c.path);
       result.files++;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

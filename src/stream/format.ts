@@ -110,6 +110,14 @@ export function chunkPathBytes(fixed: Uint8Array): number {
   return n;
 }
 
+function utf8(b: Uint8Array, index: number): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(b);
+  } catch {
+    throw damaged(`chunk ${index}'s path is not UTF-8`);
+  }
+}
+
 /** Parses a whole chunk header (fixed part and path) and checks its CRC and bounds. */
 export function parseChunkHeader(b: Uint8Array): ChunkHeader {
   const pathBytes = chunkPathBytes(b);
@@ -125,7 +133,7 @@ export function parseChunkHeader(b: Uint8Array): ChunkHeader {
     rawLength: v.getUint32(24, true),
     storedLength: v.getUint32(28, true),
     crc: v.getUint32(32, true),
-    path: new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(CHUNK_HEADER_BYTES)),
+    path: utf8(bytes.subarray(CHUNK_HEADER_BYTES), index),
     bytes,
   };
   if (!(h.kind in ChunkKind)) throw damaged(`chunk ${index} has unknown kind ${h.kind}`);

@@ -82,7 +82,7 @@ export async function* readStream(source: AsyncIterable<Uint8Array>, o: StreamRe
   for (let index = 0; ; index++) {
     const fixed = await input.read(CHUNK_HEADER_BYTES);
     if (fixed.length < CHUNK_HEADER_BYTES)
-      throw new HbError("damaged", `the stream is truncated: it ends after chunk ${index - 1}, without its trailer`);
+      throw new HbError("damaged", `the stream is truncated: it ends ${index ? `after chunk ${index - 1}` : "before its first chunk"}, without its trailer`);
     const path = await input.read(chunkPathBytes(fixed));
     const h = parseChunkHeader(concat(fixed, path));
     if (h.index !== index) throw bad(h, `comes where chunk ${index} belongs (a chunk is missing, repeated or out of order)`);

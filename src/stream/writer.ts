@@ -85,11 +85,15 @@ export class StreamWriter {
     return { index, kind, path, rawLength: data.length, bytes };
   }
 
-  /** The whole stream into a sink: header, chunks, trailer, end. Returns the bytes written. */
+  /** The whole stream into a sink: header, chunks, trailer, end. Returns the bytes written. The header waits for
+   * the first chunk: a stream that fails before it has anything to send writes nothing at all. */
   async writeTo(source: AsyncIterable<RawChunk>, sink: StreamSink): Promise<number> {
-    await sink.write(this.header.bytes);
-    let bytes = this.header.bytes.length;
+    let bytes = 0;
     for await (const c of this.encode(source)) {
+      if (bytes === 0) {
+        await sink.write(this.header.bytes);
+        bytes = this.header.bytes.length;
+      }
       await sink.write(c.bytes, c);
       bytes += c.bytes.length;
     }

@@ -29,7 +29,11 @@ interface OracleOptions {
   writer?: string; // another build of the writer (sanitizers)
   wrap?: string[]; // runs the writer under this (valgrind)
   env?: Record<string, string>;
+  /** Stream the backup (hb backup --stream with these options, piped into hb extract with `extract`). */
+  stream?: { backup: string[]; extract: string[] };
 }
+
+const shellQuote = (args: string[]) => args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
 
 /** Runs one seed end to end; returns the differences (none = exact) and how many ops overlapped the backup. */
 export async function rawOracle(o: OracleOptions) {
@@ -49,7 +53,11 @@ export async function rawOracle(o: OracleOptions) {
     const threads = [...Array(o.threads).keys()];
     await waitFor(() => threads.every((t) => readCounter(src, t) >= o.warmupOps), { what: "warm-up ops", timeoutMs: 60_000 });
     const before = threads.map((t) => readCounter(src, t));
-    const backup = await run([HB, "backup", "--raw", "--source", src, "--pid", String(proc.pid), "--throttle", o.throttle, dest], {
+    const backupCmd = [HB, "backup", "--raw", "--source", src, "--pid", String(proc.pid), "--throttle", o.throttle];
+    const cmd = o.stream
+      ? ["bash", "-c", `set -o pipefail; ${shellQuote([...backupCmd, "--stream", ...o.stream.backup])} | ${shellQuote([HB, "extract", ...o.stream.extract, dest])}`]
+      : [...backupCmd, dest];
+    const backup = await run(cmd, {
       timeoutMs: 120_000,
       env: {
         ...(KEEP ? { HB_DEBUG: "1" } : {}),

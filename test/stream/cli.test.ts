@@ -32,6 +32,16 @@ describe("stream options", () => {
   });
 });
 
+describe("a backup that fails before it starts", () => {
+  test("writes nothing to stdout; hb extract says the stream is empty", async () => {
+    using t = tempDir("hb-extract");
+    const r = await run(["bash", "-c", `"$0" backup --socket /nonexistent/hb-test.sock --stream 2>/dev/null | "$0" extract "$1"; echo "\${PIPESTATUS[@]}"`, HB, join(t.path, "a")]);
+    expect(r.stdout.trim()).toBe("3 10");
+    expect(r.stderr).toContain("the stream is empty (did the backup fail?");
+    expect(existsSync(join(t.path, "a"))).toBe(false);
+  });
+});
+
 describe("hb extract", () => {
   test("an empty input, or one that is not a stream: exit 10, no DIR left", async () => {
     using t = tempDir("hb-extract");

@@ -170,6 +170,23 @@ describe("damaged streams", () => {
     expect(e.message).toContain("the stream is encrypted");
   });
 
+  test("any one bit flipped anywhere, plain or encrypted: exit 10, nothing left", async () => {
+    using t = tempDir("hb-stream");
+    for (const o of [{}, { compressLevel: 1, key: KEY }] as StreamWriterOptions[]) {
+      const { header, chunks } = await fixture({ path: join(t.path, o.key ? "e" : "p") }, o);
+      const whole = Buffer.concat([header, ...chunks.map((c) => c.bytes)]);
+      for (let k = 0; k < 40; k++) {
+        const bytes = Buffer.from(whole);
+        // Half in the headers (stream header, chunk headers), half anywhere.
+        const c = chunks[Math.floor(Math.random() * chunks.length)]!;
+        const at = k % 2 ? Math.floor(Math.random() * bytes.length) : k % 4 ? Math.floor(Math.random() * header.length) : whole.indexOf(c.bytes.subarray(0, 44)) + Math.floor(Math.random() * 44);
+        bytes[at]! ^= 1 << Math.floor(Math.random() * 8);
+        const e = await extractError([bytes], join(t.path, "out"), o.key);
+        expect([e.exitCode, at]).toEqual([10, at]);
+      }
+    }
+  });
+
   test("a non-empty DIR is refused and kept", async () => {
     using t = tempDir("hb-stream");
     const { header, chunks } = await fixture(t, {});
