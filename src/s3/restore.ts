@@ -28,6 +28,12 @@ async function prepareDownloaded(dir: string): Promise<void> {
   sealDest(result.dest);
 }
 
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {}
+}
+
 export async function restoreFromS3(store: Store, loc: S3Location, o: S3RestoreOptions): Promise<RestoreResult & { url: string }> {
   const datadir = resolve(o.datadir);
   const created = !existsSync(datadir);
@@ -51,6 +57,6 @@ export async function restoreFromS3(store: Store, loc: S3Location, o: S3RestoreO
     return { ...result, url: `s3://${loc.bucket}/${loc.path}` };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    if (!placed && created) rmdirSync(datadir);
+    if (!placed && created) removeIfEmpty(datadir); // never hides the error that got here
   }
 }
