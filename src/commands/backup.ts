@@ -7,6 +7,8 @@ import type { Session } from "../backup/session";
 import { streamArgs, streamOptions } from "../stream/args";
 import type { StreamBackupOptions } from "../stream/backup";
 import type { KillLongQueriesOptions } from "../locks/kill-long-queries";
+import { refuseS3Args, s3BackupArgs } from "../s3/args";
+import { isS3Url } from "../s3/layout";
 import { applyOutputArgs, connectionArgs, connectionFlags, outputArgs, parseDurationArg, parseIntegerArg, parsePositiveSizeArg, parseRateArg, printJson } from "./_shared";
 
 export default defineCommand({
@@ -16,7 +18,7 @@ export default defineCommand({
     example: "hb backup --socket /run/mysqld/mysqld.sock --throttle 100M /backups/today",
   }),
   args: {
-    dest: { type: "positional", required: false, description: "Backup directory (created; must be empty); none with --stream" },
+    dest: { type: "positional", required: false, description: "Backup directory (created; must be empty), or s3://BUCKET/PREFIX/NAME (docs/s3.md); none with --stream" },
     raw: { type: "boolean", description: "Back up a directory written by a process running with the shim, without SQL" },
     source: { type: "string", valueHint: "dir", description: "Directory to back up (raw mode)" },
     pid: { type: "string", valueHint: "pid", description: "Process that writes --source, started with the shim preloaded (raw mode)" },
@@ -44,11 +46,14 @@ export default defineCommand({
     // citty reads --no-X as X=false: the flag is declared as what it turns off.
     "space-check": { type: "boolean", description: "Check that DEST has room for the data and a journal estimate (--no-space-check skips it)", default: true },
     ...streamArgs,
+    ...s3BackupArgs,
     ...connectionArgs,
     ...outputArgs,
   },
   async run({ args }) {
     checkDebugSync();
+    if (isS3Url(args.dest ?? "")) return toS3(args);
+    refuseS3Args(args, "a directory");
     const stream = streamOptions(args, parseIntegerArg(args.parallel, "--parallel", 1, 64));
     if (stream && args.dest !== undefined) throw new HbError("usage", "--stream writes to stdout: give no DEST");
     if (!stream && args.dest === undefined) throw new HbError("usage", "missing DEST (or --stream)");
@@ -63,6 +68,20 @@ export default defineCommand({
 async function streamed(o: StreamBackupOptions, backup: (dest: string, watch: (s: Session) => void) => Promise<unknown>): Promise<void> {
   const { streamBackup } = await import("../stream/backup");
   await streamBackup(o, backup);
+}
+
+/** s3://: the stream of the backup, as --stream makes it, uploaded as it is taken (src/s3/backup.ts). */
+// biome-ignore lint: citty's inferred args type
+async function toS3(args: any) {
+  if (args.stream) throw new HbError("usage", "--stream writes to stdout, an s3:// DEST is uploaded to: give one or the other");
+  // The stream's options (compression, key, staging) as --stream takes them; hb prints --json itself.
+  const stream = streamOptions({ ...args, stream: true, json: false }, parseIntegerArg(args.parallel, "--parallel", 1, 64))!;
+  applyOutputArgs(args);
+  const { s3Backup } = await import("../s3/cli");
+  const result = await s3Backup(args.dest, args, stream, (dest, watch) =>
+    args.raw ? runRaw({ ...args, dest }, watch) : runServer({ ...args, dest, "space-check": false }, watch),
+  );
+  if (args.json === true) printJson(result);
 }
 
 // biome-ignore lint: citty's inferred args type

@@ -16,6 +16,7 @@ export const hb = defineCommand({
     prepare: () => import("./prepare").then((m) => m.default),
     restore: () => import("./restore").then((m) => m.default),
     verify: () => import("./verify").then((m) => m.default),
+    list: () => import("./list").then((m) => m.default),
     shim: () => import("./shim").then((m) => m.default),
   },
 });

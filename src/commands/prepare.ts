@@ -1,8 +1,6 @@
 // hb prepare: turn a finished backup into a datadir (replay the journal over the copy).
 import { defineCommand } from "citty";
 import { hbMeta } from "../cli/usage";
-import { sealDest } from "../dest";
-import { killPoint } from "../prepare/fault";
 import { applyOutputArgs, outputArgs, printJson } from "./_shared";
 
 export default defineCommand({
@@ -22,19 +20,19 @@ export default defineCommand({
       valueHint: "file",
       description: "Server options for crash recovery over backup-my.cnf's: this host's key file, plugin_dir, or a secret left out of the backup",
     },
-    "keep-journal": { type: "boolean", description: "Keep the journal after prepare, as hb_journal (by default it is removed)" },
+    "keep-journal": { type: "boolean", description: "Keep the journal after prepare, as hb_journal.bin (by default it is removed)" },
     ...outputArgs,
   },
   async run({ args }) {
     const options = { json: args.json === true, quiet: args.quiet === true };
     applyOutputArgs(options);
-    const { prepareBackup } = await import("../prepare");
-    const { recoveryServer } = await import("../prepare/server");
-    const mode = args.recover === true ? "always" : args.recover === false ? "never" : "auto";
-    const recovery = recoveryServer(args.dest, mode, args["defaults-extra-file"]);
-    const result = await prepareBackup(args.dest, { ...options, recoveryServer: recovery });
-    killPoint("seal");
-    sealDest(result.dest, { keepJournal: args["keep-journal"] === true }); // also finishes a seal a killed run left
+    const { prepareWhole } = await import("../prepare/whole");
+    const result = await prepareWhole(args.dest, {
+      ...options,
+      recover: args.recover === true ? "always" : args.recover === false ? "never" : "auto",
+      defaultsExtraFile: args["defaults-extra-file"],
+      keepJournal: args["keep-journal"] === true,
+    });
     const { unchanged: _, ...shown } = result;
     if (options.json) printJson(shown);
   },

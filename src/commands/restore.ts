@@ -2,6 +2,8 @@
 import { defineCommand } from "citty";
 import { checkDebugSync } from "../backup/debug-sync";
 import { hbMeta } from "../cli/usage";
+import { refuseS3Args, s3ReadArgs } from "../s3/args";
+import { isS3Url } from "../s3/layout";
 import { applyOutputArgs, outputArgs, printJson } from "./_shared";
 
 export default defineCommand({
@@ -11,7 +13,7 @@ export default defineCommand({
     example: "hb restore /backups/today --datadir /var/lib/mysql",
   }),
   args: {
-    dest: { type: "positional", required: true, description: "A prepared backup" },
+    dest: { type: "positional", required: true, description: "A prepared backup, or s3://BUCKET/PREFIX/NAME (downloaded, checked, prepared, moved into --datadir)" },
     datadir: { type: "string", valueHint: "dir", description: "Where the server's datadir goes (must be empty)" },
     "defaults-file": {
       type: "string",
@@ -24,12 +26,20 @@ export default defineCommand({
       type: "boolean",
       description: "Keep tables created with DATA/INDEX DIRECTORY in the datadir instead of putting them back where the source had them",
     },
+    ...s3ReadArgs,
     ...outputArgs,
   },
   async run({ args }) {
     const options = { json: args.json === true, quiet: args.quiet === true };
     applyOutputArgs(options);
     checkDebugSync();
+    if (isS3Url(args.dest)) {
+      const { s3Restore } = await import("../s3/cli");
+      const result = await s3Restore(args.dest, args);
+      if (options.json) printJson(result);
+      return;
+    }
+    refuseS3Args(args, "a directory", s3ReadArgs);
     const { restoreBackup } = await import("../restore");
     const result = restoreBackup(args.dest, {
       datadir: args.datadir,

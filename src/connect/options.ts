@@ -65,10 +65,14 @@ export function readOptionFile(path: string, into = new Map<string, Map<string, 
   return into;
 }
 
-export function resolveConnection(flags: ConnectionFlags): ConnectionOptions {
-  const files = flags.defaultsFile
+/** The option files read, in order: --defaults-file alone, or the usual ones and --defaults-extra-file. */
+export const optionFiles = (flags: { defaultsFile?: string; defaultsExtraFile?: string }): string[] =>
+  flags.defaultsFile
     ? [flags.defaultsFile]
     : [...GLOBAL_FILES, join(homedir(), ".my.cnf"), ...(flags.defaultsExtraFile ? [flags.defaultsExtraFile] : [])];
+
+export function resolveConnection(flags: ConnectionFlags): ConnectionOptions {
+  const files = optionFiles(flags);
   const values = new Map<Key, string>();
   const sources: string[] = [];
   for (const file of files) {
