@@ -1,9 +1,9 @@
 // Durability by fsync of each file and directory. Not syncfs: on a filesystem the server shares, syncfs also
 // writes out the server's dirty pages (its binlog: tens of MiB under load) in one burst that its commits
 // queue behind; fsync of our own files flushes only what we wrote.
-import { closeSync, fsyncSync, openSync, readdirSync } from "node:fs";
+import { closeSync, constants, fsyncSync, openSync, readdirSync, renameSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export function fsyncPath(path: string): void {
   const fd = openSync(path, "r");
@@ -12,6 +12,23 @@ export function fsyncPath(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Replaces `file` with `text` whole or not at all: a temporary file (never followed if a symlink was planted
+ * there, mode 0600), fsync, rename over the old one, fsync of the directory. A reader sees the old or the new.
+ */
+export function writeFileDurably(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  fsyncPath(dirname(file));
 }
 
 /** Every regular file and directory under root (root included), each directory after its entries. */

@@ -1,8 +1,8 @@
 // The manifest (`.hb/manifest.json`, `hb_manifest.json` once sealed): what the copier listed and copied, and at
 // which journal position (docs/journal.md "Manifest"). Written by backup when the copy is complete; read by
 // prepare, restore and verify.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
+import { writeFileDurably } from "../fsync-tree";
 import { HbError } from "../errors";
 import { DATA_REL, WORK_DIR, recordName, recordPath, workingPath } from "./files";
 
@@ -103,20 +103,5 @@ export function readManifest(dest: string): Manifest {
 
 /** Writes the manifest durably: a temporary file, fsync, rename over the old one, fsync of the directory. */
 export function writeManifest(dest: string, m: Manifest): void {
-  const file = workingPath(dest, "manifest");
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, JSON.stringify(m));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dir = openSync(dirname(file), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  writeFileDurably(workingPath(dest, "manifest"), JSON.stringify(m));
 }

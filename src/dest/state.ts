@@ -1,10 +1,9 @@
 // The backup's state says how far it got (copying → complete → preparing → prepared), written durably at each
 // step, so that prepare can tell a finished backup from an interrupted one; prepare starts from `complete`,
 // and from `preparing` it finishes what an interrupted prepare began (src/prepare/progress.ts).
-import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { HbError } from "../errors";
-import { fsyncPath } from "../fsync-tree";
+import { writeFileDurably } from "../fsync-tree";
 import { recordName, recordPath, sealedPath, workingPath } from "./files";
 
 export type BackupState = "copying" | "complete" | "preparing" | "prepared";
@@ -23,17 +22,7 @@ export function readState(dest: string): string | undefined {
 /** Writes the state durably (tmp + fsync + rename): into the work directory, or its sealed file (seal.ts). */
 export function writeState(dest: string, state: BackupState, where: "working" | "sealed" = "working"): void {
   const file = where === "working" ? workingPath(dest, "state") : sealedPath(dest, "state");
-  const tmp = `${file}.tmp`;
-  // Not "w": that follows a symlink planted at state.tmp and truncates its target.
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-  try {
-    writeSync(fd, `${state}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  fsyncPath(dirname(file)); // the rename itself on disk
+  writeFileDurably(file, `${state}\n`);
 }
 
 /** "complete" (prepare it), "preparing" (finish preparing it) or "prepared" (nothing to do); anything else is an error. */

@@ -1,6 +1,7 @@
 // DEST/hb_layout.json (docs/layout.md): the source's layout as the backup found it, and, once prepared, where
 // each file that prepare brought into DEST's standard places came from, for restore to put it back.
-import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileDurably } from "../fsync-tree";
 import { join } from "node:path";
 import { LAYOUT_RECORD } from "../dest/files";
 import { HbError } from "../errors";
@@ -44,16 +45,7 @@ export function readLayoutRecord(dest: string): LayoutRecord | undefined {
 
 /** Written whole (tmp, fsync, rename): a record is never half there. */
 export function writeLayoutRecord(dest: string, r: LayoutRecord): void {
-  const file = join(dest, LAYOUT_RECORD);
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(r, null, 1)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  writeFileDurably(join(dest, LAYOUT_RECORD), `${JSON.stringify(r, null, 1)}\n`);
 }
 
 export const sourceLayoutOf = (l: SourceLayout): SourceLayout => ({

@@ -16,6 +16,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { join } from "node:path";
+import { io, lexists } from "../fs-steps";
 import { copyProblem } from "../copy/check";
 import { checkDestLayout, dataDir, treeDir, workDir } from "../dest";
 import { HbError } from "../errors";
@@ -50,26 +51,7 @@ export function checkCopies(dest: string, plan: Plan): void {
   }
 }
 
-function io<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof HbError) throw e;
-    throw new HbError("io", `${what}: ${(e as Error).message}`);
-  }
-}
-
 const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
-const exists = (path: string) => {
-  try {
-    lstatSync(path);
-    return true;
-  } catch (e) {
-    if (code(e) === "ENOENT") return false;
-    throw e;
-  }
-};
-
 /** Runs `make`, or accepts what an earlier run made: `made()` says whether the entry in the way is that. */
 function once(make: () => void, made: () => boolean): void {
   try {
@@ -105,8 +87,8 @@ export function buildTree(dest: string, plan: Plan): void {
         const before = placed.get(f.copy.file);
         const source = join(dest, f.copy.file);
         if (before !== undefined) copyFileSync(before, first);
-        else if (exists(source)) renameSync(source, first);
-        else if (!exists(first)) throw new HbError("damaged", `cannot prepare ${f.paths[0]}: its copy ${f.copy.file} is gone`, "take a new backup");
+        else if (lexists(source)) renameSync(source, first);
+        else if (!lexists(first)) throw new HbError("damaged", `cannot prepare ${f.paths[0]}: its copy ${f.copy.file} is gone`, "take a new backup");
         placed.set(f.copy.file, first);
       }
     });
@@ -158,7 +140,7 @@ export function moveTree(dest: string, plan: Plan): void {
   const at = inTree(dest);
   const tree = at("");
   const top = treeTop(plan);
-  const left = io(`cannot read ${tree}`, () => (exists(tree) ? readdirSync(tree) : []));
+  const left = io(`cannot read ${tree}`, () => (lexists(tree) ? readdirSync(tree) : []));
   const where = (path: string) => (left.includes(topOf(path)) ? at(path) : join(dest, path));
   // An earlier run may have closed a directory (0555, 0500) before it was killed: open them all again first.
   for (const d of plan.dirs) if (d.path) io(`cannot set the mode of ${where(d.path)}`, () => chmodSync(where(d.path), 0o700));

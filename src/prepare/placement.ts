@@ -4,6 +4,7 @@
 // database directory in place of the pointer, so that no server started on DEST opens a file outside it.
 // hb_layout.json records where each came from, for restore. What else the extra roots held is not the server's.
 import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, rmdirSync, unlinkSync } from "node:fs";
+import { io } from "../fs-steps";
 import { dirname, join, relative, resolve } from "node:path";
 import { HbError } from "../errors";
 import { fsyncPath } from "../fsync-tree";
@@ -13,15 +14,6 @@ import { systemKind } from "../discover/layout";
 import { readLayoutRecord, writeLayoutRecord, type LayoutRecord, type PlacedFile } from "../discover/record";
 
 const under = (path: string, dir: string) => path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
-
-function io<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof HbError) throw e;
-    throw new HbError("io", `${what}: ${(e as Error).message}`);
-  }
-}
 
 /** Where a path of the source is in DEST (relative), through the root that captured it; undefined: none did. */
 function inDestOf(roots: readonly ManifestRoot[]): (abs: string) => string | undefined {

@@ -1,11 +1,11 @@
 // How far a prepare got: the name of the last phase whose work is on disk, in `.hb/prepare-phase`, written
 // durably (tmp, fsync, rename, fsync of the directory) after that work was synced. A prepare run again on a
 // `preparing` backup starts with the phase after it (docs/prepare.md, "Interrupted and run again").
-import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { workDir } from "../dest";
 import { HbError } from "../errors";
-import { fsyncPath } from "../fsync-tree";
+import { writeFileDurably } from "../fsync-tree";
 
 const file = (dest: string) => join(workDir(dest), "prepare-phase");
 
@@ -20,17 +20,8 @@ export function readPhaseDone(dest: string): string | undefined {
 }
 
 export function writePhaseDone(dest: string, phase: string): void {
-  const tmp = `${file(dest)}.tmp`;
   try {
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-    try {
-      writeSync(fd, `${phase}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file(dest));
-    fsyncPath(workDir(dest));
+    writeFileDurably(file(dest), `${phase}\n`);
   } catch (e) {
     throw new HbError("io", `cannot record that prepare's ${phase} phase is done: ${(e as Error).message}`);
   }

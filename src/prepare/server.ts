@@ -1,13 +1,13 @@
 // After the journal is replayed, a server backup gets what mariabackup's prepare gives: backup_type becomes
 // full-prepared, and (when a mariadbd of the backup's version is here, or --recover asks for it) the
 // server's own crash recovery runs on it, so the first start after restore is a clean one.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HbError } from "../errors";
 import { log } from "../log";
 import { checkState, readManifest } from "../dest";
 import { formatCheckpoints, parseKeyValues } from "../metadata/xtrabackup";
-import { fsyncPath } from "../fsync-tree";
+import { writeFileDurably } from "../fsync-tree";
 import { checkRecoveryNeeds, extraServerArgs, probePlugins } from "./plugins";
 import { findServer } from "./recover";
 
@@ -47,13 +47,5 @@ export function markFullPrepared(dest: string): void {
   const file = join(dest, "xtrabackup_checkpoints");
   if (!existsSync(file)) return;
   const c = parseKeyValues(readFileSync(file, "utf8"));
-  const fd = openSync(`${file}.tmp`, "w", 0o600);
-  try {
-    writeSync(fd, formatCheckpoints({ backupType: "full-prepared", fromLsn: c.from_lsn ?? "0", toLsn: c.to_lsn ?? "0", lastLsn: c.last_lsn ?? "0" }));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(`${file}.tmp`, file);
-  fsyncPath(dest);
+  writeFileDurably(file, formatCheckpoints({ backupType: "full-prepared", fromLsn: c.from_lsn ?? "0", toLsn: c.to_lsn ?? "0", lastLsn: c.last_lsn ?? "0" }));
 }

@@ -3,11 +3,11 @@
 // (docs/prepare.md "Restore").
 // A finished copy removes it (the backup is whole again); a finished --move keeps it, marked done: the backup
 // has given its entries away and says where.
-import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { recordPath, recordWritePath } from "../dest";
 import { HbError } from "../errors";
-import { fsyncPath } from "../fsync-tree";
+import { fsyncPath, writeFileDurably } from "../fsync-tree";
 import type { RestoreEntry } from "./targets";
 
 export interface RestoreJournal {
@@ -38,16 +38,7 @@ export function readRestoreJournal(dest: string): RestoreJournal | undefined {
 
 /** tmp + fsync + rename + fsync of its directory: on disk before the first entry moves. */
 export function writeRestoreJournal(dest: string, j: RestoreJournal): void {
-  const file = recordWritePath(dest, "restore");
-  const fd = openSync(`${file}.tmp`, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-  try {
-    writeSync(fd, JSON.stringify(j));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(`${file}.tmp`, file);
-  fsyncPath(dirname(file));
+  writeFileDurably(recordWritePath(dest, "restore"), JSON.stringify(j));
 }
 
 export function removeRestoreJournal(dest: string): void {

@@ -2,6 +2,7 @@
 // (--move) happens once; a copy goes under a temporary name next to its target, is synced, then renamed,
 // so an entry under its own name in the target is always whole.
 import { chownSync, cpSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { lexists } from "../fs-steps";
 import { basename, dirname, join } from "node:path";
 import { debugSync } from "../backup/debug-sync";
 import { HbError } from "../errors";
@@ -10,15 +11,6 @@ import type { RestoreEntry } from "./targets";
 
 /** The name a copy has in the target until it is whole. */
 export const copyingName = (to: string) => join(dirname(to), `.hb-restore-${basename(to)}`);
-
-const exists = (path: string) => {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 function chownTree(path: string, uid: number, gid: number) {
   chownSync(path, uid, gid);
@@ -33,8 +25,8 @@ export interface Owner {
 /** Puts one entry in place; false if an earlier run already had. `owner`: who the server runs as (when root). */
 export function placeEntry(dest: string, e: RestoreEntry, move: boolean, owner?: Owner): boolean {
   const from = join(dest, e.from);
-  const inBackup = exists(from);
-  if (exists(e.to)) {
+  const inBackup = lexists(from);
+  if (lexists(e.to)) {
     if (move && inBackup) throw new HbError("damaged", `${e.from} is both in the backup and at ${e.to}: something else put one of them there`);
     if (move && owner) chownTree(e.to, owner.uid, owner.gid); // renamed before an interruption, maybe not chowned
     return false;

@@ -3,7 +3,8 @@
 // the source had them; a remote table file goes back to where the source had it, with its `.isl` or symlink
 // made again in the datadir, or stays in the datadir with --tables-in-datadir. Only the target's directories
 // are checked, never the source's.
-import { copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lchownSync, mkdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { lexists } from "../fs-steps";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { HbError } from "../errors";
 import { fsyncPath } from "../fsync-tree";
@@ -72,15 +73,6 @@ export function checkRemoteTargets(p: Placement): void {
       throw new HbError("destination", `${r.to} already exists (the backup's ${r.path} goes there)`, "move it away, or pass --tables-in-datadir");
 }
 
-const exists = (path: string) => {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * After every entry is in place: moves each remote table file from the restored datadir to its place and makes
  * its pointer there. Run again after an interruption, it finishes what is left: a file already at its place
@@ -90,7 +82,7 @@ export function placeRemote(p: Placement, datadir: string, owner?: { uid: number
   const own = (path: string) => owner && lchownSync(path, owner.uid, owner.gid);
   for (const r of p.remote) {
     const from = join(datadir, r.path);
-    if (!exists(r.to)) {
+    if (!lexists(r.to)) {
       const made = mkdirSync(dirname(r.to), { recursive: true, mode: 0o750 });
       for (let d = dirname(r.to); made && d.length >= made.length; d = dirname(d)) own(d);
       try {
@@ -105,8 +97,8 @@ export function placeRemote(p: Placement, datadir: string, owner?: { uid: number
       own(r.to);
       fsyncPath(dirname(r.to));
     }
-    if (exists(from)) unlinkSync(from); // copied across filesystems
-    if (r.link && !exists(join(datadir, r.link.path))) {
+    if (lexists(from)) unlinkSync(from); // copied across filesystems
+    if (r.link && !lexists(join(datadir, r.link.path))) {
       const link = join(datadir, r.link.path);
       if (r.link.via === "isl") {
         const tmp = join(dirname(link), `.hb-restore-${basename(link)}`); // whole or not there
