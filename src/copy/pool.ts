@@ -57,6 +57,7 @@ export class CopyPool {
   }
 
   paused = false; // held by the pacer (the stream holds its compression with it: src/stream/live.ts)
+  private readerBehind = false; // held for a stream's reader that fell behind (src/stream/live.ts)
 
   get pending(): number {
     return this.waiting.size;
@@ -128,7 +129,14 @@ export class CopyPool {
   /** Holds every copy at its next chunk (true) or lets them go on (false). */
   pause(on: boolean): void {
     this.paused = on;
-    poolApi().hb_pool_pause(this.handle, on ? 1 : 0);
+    poolApi().hb_pool_pause(this.handle, this.paused || this.readerBehind ? 1 : 0);
+  }
+
+  /** The copy waits for a stream's reader while `on`, whatever the pacer does meanwhile. */
+  waitForReader(on: boolean): void {
+    if (on === this.readerBehind) return;
+    this.readerBehind = on;
+    poolApi().hb_pool_pause(this.handle, this.paused || this.readerBehind ? 1 : 0);
   }
 
   /** Stops the threads; copies still queued or running are abandoned (a finished backup has none). */

@@ -3,8 +3,10 @@
 // finished (then truncates it) and the journal as it grows (then punches out what was sent), so staging holds
 // only what the reader has not taken yet. When the backup is complete, the rest follows (the journal's tail,
 // the records, the state last). The server never waits for this: its writes go to the ring and the journal as
-// always; a reader that falls more than `maxBehindBytes` behind, or takes nothing for the sink's stall
-// timeout, fails the backup at its next tick.
+// always. A reader more than `maxBehindBytes` behind holds the copy until it has caught up by half (a copy
+// of a table larger than that is sent whole before the next one starts); the journal cannot wait, so a reader
+// that falls that far behind the journal alone, or takes nothing for the sink's stall timeout, fails the
+// backup at its next tick.
 import { closeSync, constants, ftruncateSync, openSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
@@ -46,18 +48,22 @@ export class LiveStream {
     this.done.catch(() => {}); // reported by watch() or finish()
   }
 
-  /** The session's tick hook (SessionOptions.watch): fails the backup once the stream has failed or fallen too far behind. */
+  /** The session's tick hook (SessionOptions.watch): holds the copy for a reader behind, fails the backup once
+   * the stream has failed or the reader fell too far behind the journal. */
   readonly watch = (s: Session): void => {
     this.session = s;
     this.journalWritten = s.stats().journalBytes;
     if (this.failure) throw this.failure;
-    const behind = this.behind();
-    if (behind > this.maxBehindBytes)
+    const journalBehind = this.journalWritten - this.journalSent;
+    if (journalBehind > this.maxBehindBytes)
       throw new HbError(
         "io",
-        `the stream's reader fell ${formatBytes(behind)} behind the backup (--stream-buffer ${formatBytes(this.maxBehindBytes)}): the streamed backup is abandoned`,
+        `the stream's reader fell ${formatBytes(journalBehind)} behind the backup's journal (--stream-buffer ${formatBytes(this.maxBehindBytes)}): the streamed backup is abandoned`,
         "check what reads the stream (ssh, the uploader), or raise --stream-buffer",
       );
+    const behind = this.behind();
+    if (behind > this.maxBehindBytes) s.pool.waitForReader(true);
+    else if (behind < this.maxBehindBytes / 2) s.pool.waitForReader(false);
   };
 
   /** Bytes finished in staging and not streamed yet. */

@@ -151,6 +151,27 @@ describe("hb backup --stream", () => {
     await prepareAndCompare(out, 3);
   }, 900_000);
 
+  test("a table larger than --stream-buffer, a reader slower than the copy: the copy waits for it and the backup completes", async () => {
+    await source.query("CREATE DATABASE IF NOT EXISTS big");
+    await source.query("CREATE TABLE IF NOT EXISTS big.t (id INT PRIMARY KEY, pad VARCHAR(400)) ENGINE=InnoDB");
+    await source.query("INSERT IGNORE INTO big.t SELECT seq, CONCAT(SHA2(seq, 512), SHA2(seq + 1, 512), SHA2(seq + 2, 512)) FROM seq_1_to_100000");
+    const size = statSync(join(source.datadir, "big", "t.ibd")).size;
+    expect(size).toBeGreaterThan(32 << 20); // twice the buffer: sent whole, it overruns it
+    const out = join(tmp.path, "big");
+    // zstd at level 19 reads far slower than the copy writes at full speed: finished copies pile up in staging.
+    const { codes, errors } = await pipeline(
+      "big",
+      [HB, "backup", ...connection(), "--stream", "--stream-buffer", "16M", "--throttle", "0", "--compress", "--compress-level", "19", "--stream-tmpdir", tmp.path],
+      [HB, "extract", out],
+    );
+    expect(errors[0]).toContain("backup complete");
+    expect(codes).toEqual([0, 0]);
+    const prepare = await run([HB, "prepare", out], { timeoutMs: 300_000 });
+    expect(prepare.code).toBe(0);
+    expect(statSync(join(out, "big", "t.ibd")).size).toBe(size);
+    expect((await run([HB, "verify", out], { timeoutMs: 300_000 })).code).toBe(0);
+  }, 900_000);
+
   test("a reader that stalls fails the backup with a clear error; the server keeps committing", async () => {
     // A FIFO whose reader (this test) never reads: hb's writes fill the pipe and wait.
     const fifo = join(tmp.path, "stalled");
