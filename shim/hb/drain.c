@@ -83,11 +83,12 @@ static int consume_one(struct hb_ctl *c)
 		return -1;
 	}
 	h->crc = hb_crc32c(0, rec + 8, len - 8);
-	atomic_store_explicit(&cb->tail, t + len, memory_order_release);
 	if (h->type == HB_REC_BIND || h->type == HB_REC_UNBIND)
 		keep_event(c, rec, len);
 	else if (h->type == HB_REC_MAP)
 		hb_mmaps_add(c, h->dev, h->ino);
+	/* After the copier's share is stored: a tail that reached the head means every record is where hb reads it. */
+	atomic_store_explicit(&cb->tail, t + len, memory_order_release);
 	c->buf_len += len;
 	c->records++;
 	return 1;
