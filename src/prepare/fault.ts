@@ -11,6 +11,7 @@ export const KILL_POINTS = [
   "falloc", // each applied FALLOC: before it, or for a collapse or insert, after its bytes moved and before the size
   "chmod", // before each file's mode is set
   "move", // before each top-level entry moves from .hb/tree into DEST
+  "place", // before each file placement moves (its .isl or symlink already gone): src/prepare/placement.ts
   "hash", // before each file of the hash list is read
   "recover", // once the recovery server is started (it is still recovering)
   "recovered", // once the recovery server is ready for connections, before it is shut down

@@ -5,6 +5,7 @@
 // hb_layout.json records where each came from, for restore. What else the extra roots held is not the server's.
 import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, rmdirSync, unlinkSync } from "node:fs";
 import { io } from "../fs-steps";
+import { killPoint } from "./fault";
 import { dirname, join, relative, resolve } from "node:path";
 import { HbError } from "../errors";
 import { fsyncPath } from "../fsync-tree";
@@ -47,7 +48,10 @@ export function placeServerFiles(dest: string, roots: readonly ManifestRoot[]): 
     if (p.kind === "remote") vacated.add(dirname(from));
     if (from === p.path) continue;
     touched.add(dirname(join(dest, p.path)));
-    if (existsSync(join(dest, from))) io(`cannot move ${from} to ${p.path}`, () => renameSync(join(dest, from), join(dest, p.path)));
+    if (existsSync(join(dest, from))) {
+      killPoint("place");
+      io(`cannot move ${from} to ${p.path}`, () => renameSync(join(dest, from), join(dest, p.path)));
+    }
     else if (!existsSync(join(dest, p.path))) throw new HbError("damaged", `cannot prepare ${dest}: ${from} is gone and ${p.path} is not there`, "take a new backup");
   }
 

@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { HB, run } from "../helpers/harness";
 import { runLayoutCase, type LayoutCase } from "../helpers/layout-case";
 import { checkServerOnPrepared, databasesOf } from "./prepared-dest";
 import { createAndFill, makeRemoteDirs, writeRemote } from "./remote-tables";
@@ -56,6 +57,17 @@ describe("layout: tables with DATA DIRECTORY / INDEX DIRECTORY", () => {
   test("hb", async () => {
     const r = await runLayoutCase(layout());
     expect(r.writes).toBeGreaterThan(40);
+    expect(r.tables).toEqual(expect.arrayContaining(["lay.remote", "lay.parts", "lay.my", "lay.ar"]));
+  }, 240_000);
+  test("hb, prepare killed while it places the table files, twice, then run again", async () => {
+    const c = layout();
+    c.beforePrepare = async (_dir, dest) => {
+      for (const kill of ["place:3", "place:2"]) {
+        const killed = await run([HB, "prepare", dest], { env: { HB_PREPARE_KILL: kill }, timeoutMs: 120_000 });
+        expect(killed.signal).toBe("SIGKILL");
+      }
+    };
+    const r = await runLayoutCase(c); // its own prepare finishes the job: the checks after it are the same
     expect(r.tables).toEqual(expect.arrayContaining(["lay.remote", "lay.parts", "lay.my", "lay.ar"]));
   }, 240_000);
   // mariabackup keeps the .isl files in its prepared backup and has no way to restore remote tables anywhere
